@@ -1,0 +1,75 @@
+# Jaga: the two commands a newcomer needs are `make demo` and `make test`.
+# Each creates .venv with Python 3.10, installs the pinned dependencies and trains the
+# model when the data changed (Rasa's fingerprinting skips training otherwise).
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed
+DATA := nlu_data stories
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+.PHONY: demo test train chat run eval bench lint format validate clean help
+
+help:
+	@echo "make demo   - start the classroom web chat (offline, no token)"
+	@echo "make test   - the whole test suite"
+	@echo "make train  - check the data and train the model into models/"
+	@echo "make eval   - accuracy reports in reports/"
+	@echo "make bench  - performance benchmark into reports/bench.md"
+	@echo "make run    - the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
+	@echo "make chat   - a chat in the terminal"
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@set -e; \
+	if [ ! -x $(PY) ]; then \
+	  py=$$(scripts/find-python310.sh) || exit 1; \
+	  echo "Creating $(VENV) with $$py"; \
+	  "$$py" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" wheel; \
+	echo "Installing pinned dependencies (about 2 minutes the first time)..."; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt; \
+	$(PY) -m pip check; \
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+train: $(STAMP)
+	@$(PY) -m tools.check_data
+	@$(RASA) train --config config.yml --domain domain.yml --data $(DATA) \
+	  --out models --fixed-model-name jaga --quiet
+
+validate: $(STAMP)
+	@$(RASA) data validate --config config.yml --domain domain.yml --data $(DATA) --fail-on-warnings
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+demo: train
+	@$(PY) -m bot demo
+
+chat: train
+	@$(PY) -m bot chat
+
+run: train
+	@$(PY) -m bot telegram
+
+test: train lint validate
+	@$(PY) -m pytest
+
+eval: train
+	@$(PY) -m tools.evaluate
+
+bench: train
+	@$(PY) -m tools.bench
+
+clean:
+	rm -rf models reports .pytest_cache

@@ -1,0 +1,321 @@
+"""The one module that talks to Rasa. Telegram, the web chat and `bot ask` all call it.
+
+It redacts personal details before Rasa sees a message, keeps every reply within a time
+limit, and answers with the safe fallback (the helplines) whenever Rasa fails. `respond`
+never raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any, Callable, Optional, Protocol
+
+from bot import messages
+from bot.replies import Reply, Turn
+from bot.settings import Settings
+from components.pii import redact
+from components.language import detect_language
+from components.text import MAX_MESSAGE_CHARS, clean
+
+logger = logging.getLogger(__name__)
+
+CONVERSATION_TTL = 60 * 60  # seconds of silence after which a conversation is forgotten
+
+
+class Assistant(Protocol):
+    async def respond(self, sender_id: str, text: str, *, lang: Optional[str] = None,
+                      metadata: Optional[dict] = None) -> Turn: ...
+
+    async def respond_to_media(self, sender_id: str, kind: str, *,
+                               lang: Optional[str] = None) -> Turn: ...
+
+    async def language(self, sender_id: str) -> str: ...
+
+    async def forget(self, sender_id: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class _Backend(Protocol):
+    """What a Rasa connection must do; `BaseAssistant` adds the safety around it."""
+
+    async def turn(self, sender_id: str, text: str, lang: Optional[str],
+                   metadata: Optional[dict]) -> dict: ...
+
+    async def forget(self, sender_id: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class BaseAssistant:
+    """Everything around Rasa: clean-up, redaction, time limit, fallback, privacy card."""
+
+    def __init__(self, backend: _Backend, *, timeout: float = 2.0,
+                 stats: Any = None, ttl: float = CONVERSATION_TTL,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._backend = backend
+        self._timeout = timeout
+        self._stats = stats
+        self._ttl = ttl
+        self._clock = clock
+        # sender id -> (last active, language). Only ids and languages, never text.
+        self._seen: dict[str, tuple[float, str]] = {}
+        self._pending: set[asyncio.Task] = set()
+
+    # -- the public interface ------------------------------------------------------------
+
+    async def respond(self, sender_id: str, text: str, *, lang: Optional[str] = None,
+                      metadata: Optional[dict] = None) -> Turn:
+        await self._expire_idle()
+        first_turn = sender_id not in self._seen
+        known_lang = lang or self._lang_of(sender_id) or detect_language(text or "") or "en"
+        if not isinstance(text, str):
+            text = ""
+        text = clean(text)
+        notes: list[Reply] = []
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS]
+            notes.append(messages.reply("too_long", known_lang))
+        if not text:
+            turn = Turn(text="", replies=[messages.reply("empty", known_lang)], lang=known_lang)
+            self._remember(sender_id, known_lang)
+            return turn
+
+        redaction = redact(text) if not text.startswith("/") else None
+        safe_text = redaction.text if redaction else text
+        turn = await self._ask_rasa(sender_id, safe_text, lang, metadata, known_lang)
+        if redaction and redaction.kinds:
+            turn.redacted = list(redaction.kinds)
+            kinds = messages.pii_kinds(redaction.kinds, turn.lang)
+            turn.replies.append(messages.reply("pii_notice", turn.lang, kinds=kinds))
+        turn.replies.extend(notes)
+        if first_turn and not turn.degraded:
+            turn.replies.append(messages.reply("privacy_card", turn.lang))
+        self._remember(sender_id, turn.lang)
+        self._record(turn, sender_id)
+        return turn
+
+    async def respond_to_media(self, sender_id: str, kind: str, *,
+                               lang: Optional[str] = None) -> Turn:
+        """A photo, video, voice note, sticker...: never downloaded, never passed on."""
+        known = lang or self._lang_of(sender_id) or "en"
+        key = "location_notice" if kind in ("location", "contact", "venue") else "media_notice"
+        self._remember(sender_id, known)
+        turn = Turn(text=f"<{kind}>", replies=[messages.reply(key, known)], lang=known,
+                    intent="share_media", confidence=1.0)
+        self._record(turn, sender_id)
+        return turn
+
+    async def language(self, sender_id: str) -> str:
+        return self._lang_of(sender_id) or "en"
+
+    async def forget(self, sender_id: str) -> None:
+        self._seen.pop(sender_id, None)
+        try:
+            await asyncio.wait_for(self._backend.forget(sender_id), self._timeout * 2)
+        except Exception as error:  # noqa: BLE001 - forgetting must not crash a front end
+            logger.warning("Could not delete a conversation: %s", type(error).__name__)
+
+    async def close(self) -> None:
+        for task in list(self._pending):
+            task.cancel()
+        await self._backend.close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    async def _ask_rasa(self, sender_id: str, text: str, lang: Optional[str],
+                        metadata: Optional[dict], known_lang: str) -> Turn:
+        started = time.perf_counter()
+        task = asyncio.ensure_future(self._backend.turn(sender_id, text, lang, metadata))
+        # If Rasa is slow the child gets the safe reply now; the turn still finishes in the
+        # background so the conversation's state stays whole.
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        task.add_done_callback(_swallow)
+        try:
+            result = await asyncio.wait_for(asyncio.shield(task), self._timeout)
+        except asyncio.TimeoutError:
+            logger.warning("Rasa took longer than %.1f s; sent the safe reply", self._timeout)
+            return self._degraded(text, known_lang)
+        except Exception as error:  # noqa: BLE001 - any failure gets the safe reply
+            logger.error("Rasa failed (%s); sent the safe reply", type(error).__name__)
+            return self._degraded(text, known_lang)
+        from bot.rasa_runtime import to_replies
+
+        replies = to_replies(result.get("messages") or [])
+        if not replies:
+            logger.error("Rasa sent no reply; sent the safe reply")
+            return self._degraded(text, result.get("lang") or known_lang)
+        logger.debug("Turn took %.1f ms", (time.perf_counter() - started) * 1000)
+        return Turn(text=text, replies=replies, intent=result.get("intent"),
+                    confidence=result.get("confidence") or 0.0,
+                    lang=result.get("lang") or known_lang, safety_net=result.get("safety_net"))
+
+    def _degraded(self, text: str, lang: str) -> Turn:
+        return Turn(text=text, replies=[messages.reply("safe_fallback", lang)], lang=lang,
+                    degraded=True)
+
+    def _lang_of(self, sender_id: str) -> Optional[str]:
+        seen = self._seen.get(sender_id)
+        return seen[1] if seen else None
+
+    def _remember(self, sender_id: str, lang: str) -> None:
+        self._seen[sender_id] = (self._clock(), lang)
+
+    async def _expire_idle(self) -> None:
+        now = self._clock()
+        idle = [sid for sid, (last, _) in self._seen.items() if now - last > self._ttl]
+        for sender_id in idle:
+            await self.forget(sender_id)
+
+    def _record(self, turn: Turn, sender_id: str) -> None:
+        if self._stats is None:
+            return
+        try:
+            self._stats.record(turn, sender_id)
+        except Exception as error:  # noqa: BLE001 - statistics never affect a reply
+            logger.warning("Could not record statistics: %s", type(error).__name__)
+
+
+def _swallow(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()  # mark as retrieved; the failure was already answered
+
+
+class InProcessRasa:
+    """Rasa loaded in this process; actions run in process too (see bot.rasa_runtime)."""
+
+    def __init__(self, agent: Any) -> None:
+        self.agent = agent
+
+    @classmethod
+    def load(cls, settings: Settings) -> "InProcessRasa":
+        from bot.rasa_runtime import load_agent
+
+        return cls(load_agent(settings.model_path, action_server_url=settings.action_server_url))
+
+    async def turn(self, sender_id: str, text: str, lang: Optional[str],
+                   metadata: Optional[dict]) -> dict:
+        from bot.rasa_runtime import handle_turn
+
+        return await handle_turn(self.agent, sender_id, text, lang=lang, metadata=metadata)
+
+    async def forget(self, sender_id: str) -> None:
+        from bot.rasa_runtime import forget
+
+        await forget(self.agent, sender_id)
+
+    async def close(self) -> None:
+        return None
+
+
+class RemoteRasa:
+    """A Rasa server at RASA_URL, through Jaga's own input channel (`bot.rasa_channel`)."""
+
+    def __init__(self, url: str, token: Optional[str] = None, timeout: float = 2.0) -> None:
+        self._url = url.rstrip("/") + "/webhooks/jaga"
+        self._token = token
+        self._timeout = timeout
+        self._session = None
+
+    async def _post(self, path: str, body: dict) -> dict:
+        import aiohttp
+
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                headers={"Authorization": f"Bearer {self._token}"} if self._token else {},
+            )
+        last_error: Optional[Exception] = None
+        for attempt in range(2):  # one retry, for a connection dropped by a restart
+            try:
+                async with self._session.post(self._url + path, json=body) as response:
+                    response.raise_for_status()
+                    return await response.json()
+            except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
+                last_error = error
+                await asyncio.sleep(0.05 * (attempt + 1))
+        assert last_error is not None
+        raise last_error
+
+    async def turn(self, sender_id: str, text: str, lang: Optional[str],
+                   metadata: Optional[dict]) -> dict:
+        return await self._post("/turn", {"sender": sender_id, "message": text, "lang": lang,
+                                          "metadata": metadata or {}})
+
+    async def forget(self, sender_id: str) -> None:
+        await self._post("/forget", {"sender": sender_id})
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+class FakeAssistant(BaseAssistant):
+    """Answers from a script instead of a model, for front-end tests.
+
+    `script` maps a message (or payload) to (intent, reply text, buttons); anything else
+    gets `default`. Set `fail=True` or `delay` to test the fallback path.
+    """
+
+    def __init__(self, script: Optional[dict] = None, *, timeout: float = 2.0,
+                 delay: float = 0.0, fail: bool = False, stats: Any = None) -> None:
+        self.calls: list[tuple[str, str, Optional[str]]] = []
+        self.forgotten: list[str] = []
+        self.script = script or {}
+        self.delay = delay
+        self.fail = fail
+        super().__init__(_FakeBackend(self), timeout=timeout, stats=stats)
+
+
+class _FakeBackend:
+    def __init__(self, owner: FakeAssistant) -> None:
+        self.owner = owner
+        self.langs: dict[str, str] = {}
+
+    async def turn(self, sender_id: str, text: str, lang: Optional[str],
+                   metadata: Optional[dict]) -> dict:
+        owner = self.owner
+        owner.calls.append((sender_id, text, lang))
+        if owner.delay:
+            await asyncio.sleep(owner.delay)
+        if owner.fail:
+            raise ConnectionError("fake Rasa is down")
+        detected = lang or detect_language(text) or self.langs.get(sender_id, "en")
+        self.langs[sender_id] = detected
+        intent, reply, buttons = owner.script.get(
+            text, ("out_of_scope", f"({detected}) You said: {text}", [])
+        )
+        return {"intent": intent, "confidence": 1.0, "lang": detected,
+                "messages": [{"text": reply, "buttons": buttons}]}
+
+    async def forget(self, sender_id: str) -> None:
+        self.owner.forgotten.append(sender_id)
+        self.langs.pop(sender_id, None)
+
+    async def close(self) -> None:
+        return None
+
+
+async def build_assistant(settings: Settings, *, stats: Any = "default") -> BaseAssistant:
+    """The assistant the settings ask for: a Rasa server at RASA_URL, or Rasa in process."""
+    if stats == "default":
+        from bot.stats import UsageStats
+
+        stats = UsageStats(settings.stats_db) if settings.stats_db else None
+    if settings.rasa_url:
+        backend: Any = RemoteRasa(settings.rasa_url, settings.rasa_token, settings.reply_timeout)
+        return BaseAssistant(backend, timeout=settings.reply_timeout, stats=stats)
+    backend = InProcessRasa.load(settings)  # blocks a few seconds, once, at start
+    assistant = BaseAssistant(backend, timeout=settings.reply_timeout, stats=stats)
+    # The first reply pays for lazy imports; pay it now, not on a child's first message.
+    await assistant._backend.turn("warm-up", "hi", None, None)
+    await assistant._backend.forget("warm-up")
+    return assistant
+
+
+def turn_json(turn: Turn) -> str:
+    return json.dumps(turn.as_json(), ensure_ascii=False)

@@ -1,0 +1,155 @@
+"""Running Rasa inside a Python process: loading the model, running actions in process,
+and handling one user message. Used by the in-process assistant and by Jaga's Rasa input
+channel (`bot.rasa_channel`), so both take exactly the same path."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from bot.replies import Button, Reply
+
+logger = logging.getLogger(__name__)
+
+SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
+
+
+def quiet_rasa_logs() -> None:
+    """Rasa and TensorFlow log a lot at INFO/DEBUG; Jaga's front ends want warnings only."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    for name in ("rasa", "rasa_sdk", "tensorflow", "absl", "matplotlib", "apscheduler", "sanic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def latest_model(model_path: Path) -> Path:
+    """The model file to load: `model_path` itself, or the newest `*.tar.gz` in it."""
+    model_path = Path(model_path)
+    if model_path.is_file():
+        return model_path
+    models = sorted(model_path.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise FileNotFoundError(
+            f"No trained model in {model_path}/. Run `make train` first (it takes under a minute)."
+        )
+    return models[-1]
+
+
+def in_process_action_endpoint(package: str = "actions"):
+    """An action endpoint that runs rasa-sdk actions in this process instead of over HTTP.
+
+    Rasa calls `endpoint.request(json=...)` for every custom action; here that call goes
+    straight to rasa-sdk's ActionExecutor, the same code the action server runs.
+    """
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package(package)
+
+    class InProcessActionEndpoint(EndpointConfig):
+        async def request(self, method: str = "post", subpath: Optional[str] = None,
+                          content_type: Optional[str] = "application/json",
+                          compress: bool = False, **kwargs: Any) -> Any:
+            return await executor.run(kwargs["json"])
+
+    return InProcessActionEndpoint(url="in-process://actions")
+
+
+def load_agent(model_path: Path, *, action_server_url: Optional[str] = None,
+               tracker_store: Any = None, lock_store: Any = None):
+    """Loads the Rasa agent once. Actions run in process unless an action server URL is given."""
+    quiet_rasa_logs()
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    model = latest_model(model_path)
+    endpoint = (
+        EndpointConfig(url=action_server_url) if action_server_url else in_process_action_endpoint()
+    )
+    started = time.perf_counter()
+    agent = Agent.load(model, action_endpoint=endpoint, tracker_store=tracker_store,
+                       lock_store=lock_store)
+    logger.info("Loaded model %s in %.1f s", model.name, time.perf_counter() - started)
+    return agent
+
+
+def _buttons(raw: Any) -> tuple[Button, ...]:
+    buttons = []
+    for item in raw or []:
+        if not isinstance(item, dict) or not item.get("title"):
+            continue
+        if item.get("url"):
+            buttons.append(Button(str(item["title"]), url=str(item["url"])))
+        elif item.get("payload"):
+            buttons.append(Button(str(item["title"]), payload=str(item["payload"])))
+    return tuple(buttons)
+
+
+def to_replies(messages: list[dict]) -> list[Reply]:
+    """Rasa's collected bot messages as Jaga's replies (images and custom data dropped)."""
+    replies = []
+    for message in messages or []:
+        text = message.get("text") or ""
+        buttons = _buttons(message.get("buttons"))
+        if text or buttons:
+            replies.append(Reply(text, buttons))
+    return replies
+
+
+async def handle_turn(agent, sender_id: str, text: str, *, lang: Optional[str] = None,
+                      metadata: Optional[dict] = None, input_channel: str = "jaga") -> dict:
+    """Runs one user message through NLU, policies and actions under the sender's lock.
+
+    Same steps as Rasa's `MessageProcessor.handle_message`, plus seeding the `lang` slot
+    before slot extraction, and returning what the front ends need from the tracker.
+    """
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.shared.core.events import SlotSet
+
+    processor = agent.processor
+    output = CollectingOutputChannel()
+    message = UserMessage(text, output, sender_id, input_channel=input_channel,
+                          metadata=metadata or {})
+    async with agent.lock_store.lock(sender_id):
+        tracker = await processor.log_message(message, should_save_tracker=False)
+        if lang in ("en", "ms") and tracker.get_slot("lang") != lang:
+            tracker.update(SlotSet("lang", lang))
+        tracker = await processor.run_action_extract_slots(output, tracker)
+        await processor._run_prediction_loop(output, tracker)
+        await processor.save_tracker(tracker)
+
+    latest = tracker.latest_message
+    parse = latest.parse_data if latest else {}
+    intent = (latest.intent or {}) if latest else {}
+    return {
+        "text": text,
+        "intent": intent.get("name"),
+        "confidence": float(intent.get("confidence") or 0.0),
+        "lang": tracker.get_slot("lang") or "en",
+        "safety_net": (parse.get("safety_net") or {}).get("category"),
+        "messages": output.messages,
+    }
+
+
+async def forget(agent, sender_id: str) -> None:
+    """Deletes a conversation from the tracker store (in memory or Redis)."""
+    from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
+
+    store = agent.tracker_store
+    inner = getattr(store, "_tracker_store", store)  # Rasa wraps stores in a FailSafe store
+    async with agent.lock_store.lock(sender_id):
+        if isinstance(inner, InMemoryTrackerStore):
+            inner.store.pop(sender_id, None)
+        elif isinstance(inner, RedisTrackerStore):
+            inner.red.delete(inner.key_prefix + sender_id)
+        else:
+            from rasa.shared.core.trackers import DialogueStateTracker
+
+            await store.save(DialogueStateTracker(sender_id, agent.domain.slots))

@@ -1,0 +1,115 @@
+"""Settings from the environment (and a `.env` file), validated once at start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _url(name: str, value: Optional[str], *, https: bool = False) -> Optional[str]:
+    if not value:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{name} must be a full http(s) URL, got {value!r}")
+    if https and parsed.scheme != "https":
+        raise SettingsError(f"{name} must start with https:// (Telegram only calls HTTPS webhooks)")
+    return value.rstrip("/")
+
+
+def _int(name: str, value: Optional[str], default: int, low: int, high: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _float(name: str, value: Optional[str], default: float, low: float, high: float) -> float:
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
+    return number
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: Optional[str] = field(default=None, repr=False)
+    telegram_api_url: Optional[str] = None
+    webhook_url: Optional[str] = None
+    webhook_secret: Optional[str] = field(default=None, repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    rasa_url: Optional[str] = None
+    rasa_token: Optional[str] = field(default=None, repr=False)
+    action_server_url: Optional[str] = None
+    demo_port: int = 8080
+    model_path: Path = ROOT / "models"
+    reply_timeout: float = 2.0
+    stats_db: Optional[Path] = ROOT / "var" / "stats.sqlite"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, *, dotenv: bool = True) -> "Settings":
+        if env is None:
+            if dotenv:
+                from dotenv import load_dotenv
+
+                load_dotenv(ROOT / ".env", override=False)
+            env = os.environ
+        get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+
+        token = get("TELEGRAM_BOT_TOKEN")
+        if token and (":" not in token or " " in token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (it should be "
+                "'<digits>:<letters>' as BotFather gives it)"
+            )
+        webhook_url = _url("TELEGRAM_WEBHOOK_URL", get("TELEGRAM_WEBHOOK_URL"))
+        secret = get("TELEGRAM_WEBHOOK_SECRET")
+        if webhook_url and not secret:
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set, "
+                "so that only Telegram can post updates"
+            )
+        if secret and not all(c.isalnum() or c in "_-" for c in secret) or (
+            secret and not 1 <= len(secret) <= 256
+        ):
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET may use only A-Z, a-z, 0-9, _ and -, 1 to 256 characters"
+            )
+        stats = get("JAGA_STATS_DB")
+        return cls(
+            telegram_token=token,
+            telegram_api_url=_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL")),
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=_int("TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT"), 8443, 1, 65535),
+            rasa_url=_url("RASA_URL", get("RASA_URL")),
+            rasa_token=get("RASA_TOKEN"),
+            action_server_url=_url("ACTION_SERVER_URL", get("ACTION_SERVER_URL")),
+            demo_port=_int("DEMO_PORT", get("DEMO_PORT"), 8080, 1, 65535),
+            model_path=Path(get("JAGA_MODEL") or ROOT / "models"),
+            reply_timeout=_float("JAGA_REPLY_TIMEOUT", get("JAGA_REPLY_TIMEOUT"), 2.0, 0.1, 60),
+            stats_db=None if stats == "off" else Path(stats or ROOT / "var" / "stats.sqlite"),
+            log_level=(get("JAGA_LOG_LEVEL") or "INFO").upper(),
+        )
