@@ -1,0 +1,58 @@
+"""Helpers every action module shares: the user's language, age and mode, and referrals."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.referrals import ADULT_MODES, render_referrals
+
+MENU_BUTTON = {"en": "Menu", "ms": "Menu"}
+
+
+def user_lang(tracker: Tracker) -> str:
+    return "ms" if tracker.get_slot("lang") == "ms" else "en"
+
+
+def user_age(tracker: Tracker) -> float | None:
+    """The user's own age from the `age` slot, or None when unknown or nonsense."""
+    value: Any = tracker.get_slot("age")
+    try:
+        age = float(value)
+    except (TypeError, ValueError):
+        return None
+    return age if 0 < age < 120 else None
+
+
+def user_mode(tracker: Tracker) -> str | None:
+    return tracker.get_slot("mode")
+
+
+def is_adult_helper(tracker: Tracker) -> bool:
+    """A parent or educator asking about a child."""
+    return user_mode(tracker) in ADULT_MODES
+
+
+def is_under_18(tracker: Tracker) -> bool | None:
+    """True or False when the user's age is known (and they are not a parent), else None."""
+    age = user_age(tracker)
+    if age is None or is_adult_helper(tracker):
+        return None
+    return age < 18
+
+
+def send_referrals(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    topic: str,
+    exclude: Iterable[str] = (),
+) -> None:
+    """One bubble with the topic's referrals, their URL buttons and a Menu button."""
+    lang = user_lang(tracker)
+    text, buttons = render_referrals(
+        topic, lang, user_age(tracker), user_mode(tracker), exclude=exclude
+    )
+    buttons = buttons + [{"title": MENU_BUTTON[lang], "payload": "/ask_help_menu"}]
+    dispatcher.utter_message(text=text, buttons=buttons)

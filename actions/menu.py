@@ -1,0 +1,32 @@
+"""Switching language."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+LANGUAGES = ("en", "ms")
+
+
+class ActionChangeLanguage(Action):
+    """Confirms the language the user named; asks with two buttons when none was named.
+
+    The `lang` slot is already filled from the `lang` entity when this runs, so Rasa renders
+    the confirmation in the new language.
+    """
+
+    def name(self) -> str:
+        return "action_change_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        requested = [v for v in tracker.get_latest_entity_values("lang") if v in LANGUAGES]
+        if not requested:
+            dispatcher.utter_message(response="utter_ask_language")
+            return []
+        dispatcher.utter_message(response="utter_language_changed")
+        return [SlotSet("lang", requested[-1])]

@@ -1,0 +1,189 @@
+"""Build and run Jaga's Telegram Application.
+
+    build_application(settings, assistant)  -> Application (handlers, limits, no I/O yet)
+    serve(settings, assistant, stop=...)     -> runs until `stop` is set (polling or webhook)
+    run(settings)                            -> builds the assistant and serves; Ctrl-C stops
+    main()                                   -> `python -m bot telegram`
+
+Webhook mode when `settings.webhook_url` is set: PTB's own webhook server (tornado) listens on
+`webhook_listen:webhook_port` at the URL's path and refuses (403) any request without
+`X-Telegram-Bot-Api-Secret-Token: <webhook_secret>`. Otherwise long polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import logging
+import signal
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.error import InvalidToken
+from telegram.ext import Application, ContextTypes
+from telegram.request import HTTPXRequest
+
+from bot.settings import Settings, SettingsError
+from bot.telegram.handlers import register_all
+from bot.telegram.handlers.commands import set_commands
+from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.ratelimit import RetryingRateLimiter
+from bot.telegram.state import BotData
+
+if TYPE_CHECKING:
+    from bot.conversation import Assistant
+
+logger = logging.getLogger(__name__)
+
+# Only what Jaga handles: no channel posts, polls, member updates...
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+POLL_TIMEOUT = 30  # seconds of long polling per getUpdates
+# Our guard around the assistant, on top of its own reply timeout (it should never fire).
+DEADLINE_MARGIN = 0.5
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "tornado.access", "apscheduler")
+
+
+def require_token(settings: Settings) -> str:
+    if not settings.telegram_token:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather and put its token in "
+            ".env or the environment (see docs/telegram.md)."
+        )
+    return settings.telegram_token
+
+
+def api_urls(api_url: str) -> tuple[str, str]:
+    """PTB's `base_url` and `base_file_url` (the token is appended to both)."""
+    base = api_url.rstrip("/")
+    if not base.endswith("/bot"):
+        base += "/bot"
+    return base, base[: -len("/bot")] + "/file/bot"
+
+
+def webhook_path(webhook_url: str) -> str:
+    return urlparse(webhook_url).path.strip("/")
+
+
+def build_application(settings: Settings, assistant: Assistant) -> Application:
+    """The Application with every handler; nothing is sent to Telegram until it starts."""
+    token = require_token(settings)
+    timeouts = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0}
+    builder = (
+        Application.builder()
+        .token(token)
+        .context_types(ContextTypes(bot_data=BotData))
+        .request(HTTPXRequest(connection_pool_size=64, pool_timeout=5.0, **timeouts))
+        .get_updates_request(HTTPXRequest(connection_pool_size=2, pool_timeout=5.0, **timeouts))
+        .rate_limiter(RetryingRateLimiter())
+        .concurrent_updates(PerChatUpdateProcessor())
+        .job_queue(None)
+        .post_init(set_commands)
+    )
+    if settings.telegram_api_url:
+        base_url, base_file_url = api_urls(settings.telegram_api_url)
+        builder = builder.base_url(base_url).base_file_url(base_file_url)
+    application = builder.build()
+    bot_data: BotData = application.bot_data
+    bot_data.assistant_ = assistant
+    bot_data.settings_ = settings
+    bot_data.reply_deadline = settings.reply_timeout + DEADLINE_MARGIN
+    register_all(application)
+    return application
+
+
+async def serve(
+    settings: Settings,
+    assistant: Assistant,
+    *,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Event | None = None,
+    poll_timeout: float = POLL_TIMEOUT,
+) -> None:
+    """Run the bot until `stop` is set, then shut down cleanly."""
+    application = build_application(settings, assistant)
+    stop = stop or asyncio.Event()
+    try:
+        await application.initialize()  # getMe: checks the token
+    except InvalidToken:
+        # PTB's message quotes the token; ours does not.
+        raise SettingsError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather (/mybots)."
+        ) from None
+    updater = application.updater
+    assert updater is not None
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        if settings.webhook_url:
+            await updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=webhook_path(settings.webhook_url),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            mode = f"webhook on {settings.webhook_listen}:{settings.webhook_port}"
+        else:
+            await updater.start_polling(
+                timeout=dtm.timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
+            mode = "polling"
+        logger.info("Jaga is on Telegram as @%s (%s)", application.bot.username, mode)
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        logger.info("Jaga stopped")
+
+
+async def _run(settings: Settings, assistant: Assistant | None) -> None:
+    require_token(settings)  # before loading the model, which takes a while
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows
+            loop.add_signal_handler(signum, stop.set)
+    own = assistant is None
+    if assistant is None:
+        from bot.conversation import build_assistant
+
+        assistant = await build_assistant(settings)
+    try:
+        await serve(settings, assistant, stop=stop)
+    finally:
+        if own:
+            await assistant.close()
+
+
+def run(settings: Settings, assistant: Assistant | None = None) -> None:
+    """Start the Telegram front end and block until SIGINT/SIGTERM."""
+    asyncio.run(_run(settings, assistant))
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Once, at start. The HTTP client logs every URL, and Bot API URLs contain the token."""
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def main() -> None:
+    """`python -m bot telegram`."""
+    try:
+        settings = Settings.from_env()
+        configure_logging(settings.log_level)
+        run(settings)
+    except SettingsError as error:
+        raise SystemExit(f"jaga: {error}") from None

@@ -1,0 +1,256 @@
+"""One turn on Telegram: ask the assistant (typing, time limit, safe fallback), then send
+its replies as HTML, split and with inline keyboards, or, for a disclosure in a group, only
+a note that moves the talk to a private chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters, Update, User
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.replies import Reply, Turn
+from bot.telegram.formatting import clean_text, escape, split_message
+from bot.telegram.keyboards import inline_keyboard, url_keyboard
+from bot.telegram.ratelimit import Verdict
+from bot.telegram.state import Context
+
+logger = logging.getLogger(__name__)
+
+# A disclosure is never discussed in a group: see docs/architecture.md, "Safety intents".
+SAFETY_INTENTS = frozenset(
+    {"crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming"}
+)
+LANGS = ("en", "ms")
+TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for about 5 s
+
+# Used only if bot/messages.yml cannot be read: the safe reply must never depend on a file.
+_BUILT_IN_FALLBACK = {
+    "en": "Sorry, I can't answer properly right now. In danger now? Call 999. "
+    "To talk to someone: Talian Kasih 15999 (24 hours) or WhatsApp 019-261 5999.",
+    "ms": "Maaf, saya tak dapat jawab dengan betul sekarang. Dalam bahaya sekarang? Telefon 999. "
+    "Nak bercakap dengan seseorang: Talian Kasih 15999 (24 jam) atau WhatsApp 019-261 5999.",
+}
+_PRIVATE_BUTTON = {"en": "Talk to Jaga privately", "ms": "Bual dengan Jaga secara peribadi"}
+_STALE_BUTTON = {
+    "en": "This button has expired. Type your question, or /help.",
+    "ms": "Butang ini sudah tamat. Taip soalan kamu, atau /help.",
+}
+
+
+# -- who and which language ---------------------------------------------------------------
+
+
+def sender_id(chat: Chat, user: User | None) -> str:
+    """Rasa's conversation id. One per private chat; one per person in a group."""
+    if chat.type == ChatType.PRIVATE or user is None:
+        return f"tg:{chat.id}"
+    return f"tg:{chat.id}:{user.id}"
+
+
+def telegram_lang(user: User | None) -> str:
+    code = (user.language_code or "").lower() if user else ""
+    return "ms" if code.startswith(("ms", "id")) else "en"
+
+
+def seed_lang(update: Update, context: Context) -> str | None:
+    """Telegram's language_code, but only for the first message of a conversation."""
+    sender = current_sender(update)
+    seeded: set[str] = context.chat_data.setdefault("seeded", set())
+    if sender in seeded:
+        return None
+    seeded.add(sender)
+    return telegram_lang(update.effective_user)
+
+
+def known_lang(update: Update, context: Context) -> str:
+    langs: dict[str, str] = context.chat_data.get("langs", {})
+    return langs.get(current_sender(update)) or telegram_lang(update.effective_user)
+
+
+def remember_lang(update: Update, context: Context, lang: str) -> None:
+    if lang in LANGS:
+        context.chat_data.setdefault("langs", {})[current_sender(update)] = lang
+
+
+def forget_sender(update: Update, context: Context) -> None:
+    sender = current_sender(update)
+    context.chat_data.get("seeded", set()).discard(sender)
+    context.chat_data.get("langs", {}).pop(sender, None)
+
+
+def current_sender(update: Update) -> str:
+    if update.effective_chat is None:
+        raise ValueError("update has no chat")
+    return sender_id(update.effective_chat, update.effective_user)
+
+
+def message_text(key: str, lang: str) -> str:
+    try:
+        from bot import messages
+
+        return messages.text(key, lang)
+    except Exception as error:  # noqa: BLE001 - a broken texts file must not silence Jaga
+        logger.error("Could not read message %r: %s", key, type(error).__name__)
+        return _BUILT_IN_FALLBACK.get(lang, _BUILT_IN_FALLBACK["en"])
+
+
+def fallback_turn(lang: str) -> Turn:
+    return Turn(
+        text="", replies=[Reply(message_text("safe_fallback", lang))], lang=lang, degraded=True
+    )
+
+
+# -- flood control -------------------------------------------------------------------------
+
+
+async def admit(update: Update, context: Context) -> bool:
+    """False when this user is flooding; the first time, they get one slow-down note."""
+    user = update.effective_user
+    if user is None:
+        return True
+    verdict = context.bot_data.flood.check(user.id)
+    if verdict is Verdict.WARN:
+        logger.info("Flood limit reached in update %s", update.update_id)
+        await send_note(update, context, message_text("slow_down", known_lang(update, context)))
+    return verdict is Verdict.OK
+
+
+# -- asking the assistant ------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def typing(context: Context, chat_id: int) -> AsyncIterator[None]:
+    async def keep_typing() -> None:
+        while True:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.sleep(TYPING_EVERY)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def ask(
+    update: Update,
+    context: Context,
+    *,
+    text: str | None = None,
+    media: str | None = None,
+    lang: str | None = None,
+) -> Turn:
+    """The assistant's turn, or the safe fallback if it fails or is too slow. Never raises."""
+    chat = update.effective_chat
+    assert chat is not None
+    sender = current_sender(update)
+    lang = lang or seed_lang(update, context)
+    assistant = context.bot_data.assistant
+    if media is not None:
+        call = assistant.respond_to_media(sender, media, lang=lang)
+    else:
+        call = assistant.respond(sender, clean_text(text or ""), lang=lang)
+    try:
+        async with typing(context, chat.id):
+            turn = await asyncio.wait_for(call, context.bot_data.reply_deadline)
+    except asyncio.TimeoutError:
+        logger.warning("Assistant too slow in update %s; sent the safe reply", update.update_id)
+        turn = fallback_turn(lang or known_lang(update, context))
+    except Exception as error:  # noqa: BLE001 - the child still gets the safe reply
+        logger.error(
+            "Assistant failed (%s) in update %s; sent the safe reply",
+            type(error).__name__,
+            update.update_id,
+        )
+        turn = fallback_turn(lang or known_lang(update, context))
+    if not turn.replies:
+        turn.replies.append(Reply(message_text("safe_fallback", turn.lang)))
+    remember_lang(update, context, turn.lang)
+    return turn
+
+
+# -- sending -------------------------------------------------------------------------------
+
+
+def _reply_to(update: Update) -> ReplyParameters | None:
+    """In a group, answer as a reply so people see which message Jaga is answering."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or chat.type == ChatType.PRIVATE or message is None:
+        return None
+    return ReplyParameters(message.message_id, allow_sending_without_reply=True)
+
+
+async def send_html(
+    update: Update,
+    context: Context,
+    html_text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    options = {
+        "parse_mode": ParseMode.HTML,
+        "link_preview_options": LinkPreviewOptions(is_disabled=True),
+        "reply_parameters": _reply_to(update),
+    }
+    try:
+        await context.bot.send_message(chat.id, html_text, reply_markup=keyboard, **options)
+    except BadRequest as error:
+        if keyboard is None:
+            raise
+        # A button Telegram refuses must not cost the child the text.
+        logger.warning(
+            "Telegram refused a keyboard (%s); sent the text alone", type(error).__name__
+        )
+        await context.bot.send_message(chat.id, html_text, **options)
+
+
+async def send_note(
+    update: Update, context: Context, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    for piece in split_message(text) or [text]:
+        await send_html(update, context, escape(piece), keyboard)
+
+
+async def send_turn(update: Update, context: Context, turn: Turn) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type != ChatType.PRIVATE and turn.intent in SAFETY_INTENTS:
+        await redirect_privately(update, context, turn)
+        return
+    for reply in turn.replies:
+        pieces = split_message(reply.text) or ["👇"]
+        keyboard = inline_keyboard(reply.buttons, context.bot_data.buttons)
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            await send_html(update, context, escape(piece), keyboard if last else None)
+
+
+async def redirect_privately(update: Update, context: Context, turn: Turn) -> None:
+    """Only a short note and a deep link in the group; crisis also gets 999 and 15999."""
+    lang = turn.lang if turn.lang in LANGS else known_lang(update, context)
+    key = "group_redirect_crisis" if turn.intent == "crisis" else "group_redirect"
+    link = f"https://t.me/{context.bot.username}?start=child"
+    logger.info("Disclosure in a group (update %s): sent the private link", update.update_id)
+    await send_note(
+        update, context, message_text(key, lang), url_keyboard(_PRIVATE_BUTTON[lang], link)
+    )
+
+
+async def converse(update: Update, context: Context, text: str, *, lang: str | None = None) -> Turn:
+    turn = await ask(update, context, text=text, lang=lang)
+    await send_turn(update, context, turn)
+    return turn
+
+
+def stale_button_text(lang: str) -> str:
+    return _STALE_BUTTON.get(lang, _STALE_BUTTON["en"])

@@ -1,0 +1,68 @@
+"""Language and age detection: what decides the reply language and the referrals."""
+
+import pytest
+
+from components.age import extract_age
+from components.language import detect_language, requested_language
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("bro dia ugut nak sebar gambar aku", "ms"),
+        ("cmne nak report", "ms"),
+        ("macam mana nak buat laporan", "ms"),
+        ("terima kasih", "ms"),
+        ("wat is grooming", "en"),
+        ("how do I report him", "en"),
+        ("thanks!", "en"),
+        ("he says he'll post my nudes unless I pay", "en"),
+        ("tolong sy takut sgt 😭", "ms"),
+        ("W\u200bhat is sextortion", "en"),  # zero-width space inside a word
+    ],
+)
+def test_detects_the_language_a_child_writes_in(text, lang):
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("text", ["hi", "ok", "ya", "no", "😭😭", "", "123", "مرحبا"])
+def test_keeps_the_current_language_when_unsure(text):
+    assert detect_language(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("speak malay please", "ms"),
+        ("tukar ke english", "en"),
+        ("bahasa inggeris boleh?", "en"),
+        ("can u reply in bm", "ms"),
+        ("bahasa melayu", "ms"),
+    ],
+)
+def test_change_language_names_the_language_asked_for(text, lang):
+    assert requested_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    "text, age",
+    [
+        ("i'm 12", 12),
+        ("im 15 yo", 15),
+        ("umur saya 11 tahun", 11),
+        ("aku baru 13", 13),
+        ("saya darjah 5", 11),
+        ("form 2", 14),
+        ("I am 17 years old", 17),
+    ],
+)
+def test_reads_the_users_own_age(text, age):
+    assert extract_age(text) == age
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my son is 12", "anak saya 10 tahun", "he is 30 years old", "i paid rm 50", "at 9pm", ""],
+)
+def test_ignores_other_peoples_ages_and_other_numbers(text):
+    assert extract_age(text) is None

@@ -1,0 +1,246 @@
+"""The referral directory: validation when loaded, rendering, and age/mode filtering."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+import yaml
+
+from actions import referrals
+from actions.referrals import (
+    DIRECTORY_PATH,
+    TOPICS,
+    ReferralError,
+    directory,
+    parse_directory,
+    render_referrals,
+)
+
+CHECKED = "2026-11-28"
+
+
+@pytest.fixture
+def raw() -> dict:
+    """The project's directory as parsed YAML, safe to modify."""
+    with open(DIRECTORY_PATH, encoding="utf-8") as handle:
+        return copy.deepcopy(yaml.safe_load(handle))
+
+
+def _entry(raw: dict, service_id: str) -> dict:
+    return next(e for e in raw["services"] if e["id"] == service_id)
+
+
+def _names(text: str) -> list[str]:
+    return [line[2:].split(":")[0] for line in text.splitlines() if line.startswith("• ")]
+
+
+# --- loading and validation ------------------------------------------------------------------
+
+
+def test_project_directory_loads_and_covers_every_topic():
+    book = directory()
+    assert set(book.topics) == set(TOPICS)
+    for required in (
+        "police",
+        "talian_kasih",
+        "buddy_bear",
+        "mcmc",
+        "cyber999",
+        "oscc",
+        "take_it_down",
+        "stopncii",
+        "ncmec_cybertipline",
+        "telegram_report",
+    ):
+        assert required in book.services
+
+
+def test_every_service_has_a_source_url_and_the_facts_check_date():
+    for service in directory().services.values():
+        assert service.source.startswith(("http://", "https://")), service.id
+        assert service.checked.isoformat() == CHECKED, service.id
+
+
+def test_the_contacts_facts_md_gives():
+    s = directory().services
+    assert s["police"].phone == "999"
+    assert (s["talian_kasih"].phone, s["talian_kasih"].whatsapp) == ("15999", "019-261 5999")
+    assert s["buddy_bear"].phone == "1-800-18-2327" and s["buddy_bear"].max_age == 17
+    assert "12pm" in s["buddy_bear"].hours["en"]
+    assert s["mcmc"].phone == "1800 188 030" and s["mcmc"].url == "https://aduan.skmm.gov.my/"
+    assert "8.30am" in s["mcmc"].hours["en"]
+    assert s["stopncii"].min_age == 18
+
+
+def test_status_follows_facts_md_markers():
+    s = directory().services
+    assert s["telegram_report"].status == "unverified"
+    assert s["buddy_bear"].status == "dated"
+    assert s["mcmc"].status == "dated"
+
+
+def test_conflicted_cyber999_hours_are_never_stated():
+    cyber = directory().services["cyber999"]
+    assert cyber.hours is None
+    assert cyber.email and cyber.url
+
+
+def test_missing_source_fails_naming_entry_and_field(raw):
+    del _entry(raw, "buddy_bear")["source"]
+    with pytest.raises(ReferralError, match=r"service 'buddy_bear': field 'source' is missing"):
+        parse_directory(raw)
+
+
+def test_source_that_is_not_a_url_fails(raw):
+    _entry(raw, "mcmc")["source"] = "a newspaper"
+    with pytest.raises(ReferralError, match=r"service 'mcmc': field 'source'"):
+        parse_directory(raw)
+
+
+@pytest.mark.parametrize("phone", ["15999x", "call 999", "1-800-THE-LOST", "12", "+"])
+def test_malformed_phone_fails_naming_entry_and_field(raw, phone):
+    _entry(raw, "talian_kasih")["phone"] = phone
+    with pytest.raises(ReferralError, match=r"service 'talian_kasih': field 'phone'"):
+        parse_directory(raw)
+
+
+def test_malformed_whatsapp_fails(raw):
+    _entry(raw, "talian_kasih")["whatsapp"] = "wa.me/abc"
+    with pytest.raises(ReferralError, match=r"service 'talian_kasih': field 'whatsapp'"):
+        parse_directory(raw)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("status", "confirmed", "field 'status' must be one of"),
+        ("serves", "teachers", "field 'serves' must be one of"),
+        ("purpose", {"en": "only English"}, "field 'purpose.ms'"),
+        ("checked", "last week", "field 'checked' must be a date"),
+        ("max_age", "seventeen", "field 'max_age'"),
+        ("hotline", "999", "field 'hotline' is not a known field"),
+    ],
+)
+def test_other_malformed_fields_fail_clearly(raw, field, value, message):
+    _entry(raw, "buddy_bear")[field] = value
+    with pytest.raises(ReferralError, match=re.escape(message)):
+        parse_directory(raw)
+
+
+def test_topic_naming_an_unknown_service_fails(raw):
+    raw["topics"]["crisis"].append("no_such_service")
+    with pytest.raises(ReferralError, match="topic 'crisis' names unknown service"):
+        parse_directory(raw)
+
+
+def test_missing_topic_fails(raw):
+    del raw["topics"]["under13"]
+    with pytest.raises(ReferralError, match="topic 'under13'"):
+        parse_directory(raw)
+
+
+def test_service_without_any_contact_fails(raw):
+    entry = _entry(raw, "stopncii")
+    del entry["url"]
+    with pytest.raises(ReferralError, match="service 'stopncii'"):
+        parse_directory(raw)
+
+
+def test_load_directory_reads_a_file(tmp_path, raw):
+    path = tmp_path / "referrals.yml"
+    _entry(raw, "police")["phone"] = "99x"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ReferralError, match="service 'police': field 'phone'"):
+        referrals.load_directory(path)
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+@pytest.mark.parametrize("lang", ["en", "ms"])
+def test_every_topic_renders_in_both_languages(topic, lang):
+    text, buttons = render_referrals(topic, lang)
+    header = "Where to get help:" if lang == "en" else "Tempat untuk dapatkan bantuan:"
+    assert text.startswith(header)
+    assert len(_names(text)) >= 2
+    for button in buttons:
+        assert set(button) == {"title", "url"}
+        assert button["url"].startswith("https://")
+
+
+def test_malay_rendering_is_malay():
+    text, _ = render_referrals("report", "ms")
+    assert "Telefon 999" in text or "telefon 999" in text.lower()
+    assert "Call " not in text and "hours" not in text
+    assert "laporan polis" in text
+
+
+def test_phone_numbers_are_in_the_text_not_buttons():
+    text, buttons = render_referrals("helpline", "en")
+    assert "15999" in text and "019-261 5999" in text and "1-800-18-2327" in text
+    assert all("url" in b and not b["url"].startswith("tel:") for b in buttons)
+
+
+def test_unknown_topic_is_an_error():
+    with pytest.raises(KeyError):
+        render_referrals("weather", "en")
+
+
+def test_a_12_year_old_gets_buddy_bear_and_take_it_down_not_stopncii():
+    text, buttons = render_referrals("sextortion", "en", age=12)
+    names = _names(text)
+    assert "Buddy Bear Childline" in names
+    assert "Take It Down (NCMEC)" in names
+    assert "StopNCII.org" not in names
+    assert all("stopncii" not in b["url"] for b in buttons)
+
+
+def test_an_adult_gets_stopncii_not_buddy_bear():
+    text, _ = render_referrals("sextortion", "en", age=30)
+    names = _names(text)
+    assert "StopNCII.org" in names
+    assert not any(n.startswith("Buddy Bear") for n in names)
+    assert "Take It Down (NCMEC)" in names  # for pictures taken before they turned 18
+
+
+def test_age_17_and_18_boundaries():
+    assert "Buddy Bear Childline" in _names(render_referrals("helpline", "en", age=17)[0])
+    assert not any(
+        n.startswith("Buddy Bear") for n in _names(render_referrals("helpline", "en", age=18)[0])
+    )
+    assert "StopNCII.org" in _names(render_referrals("image_removal", "en", age=18)[0])
+    assert "StopNCII.org" not in _names(render_referrals("image_removal", "en", age=17)[0])
+
+
+def test_unknown_age_shows_both_and_says_who_each_is_for():
+    text, _ = render_referrals("sextortion", "en")
+    assert "Buddy Bear Childline (for under-18s)" in text
+    assert "StopNCII.org" in text and "18 or older" in text
+    assert "under 18" in text  # Take It Down: pictures taken when under 18
+    text_ms, _ = render_referrals("sextortion", "ms")
+    assert "Buddy Bear Childline (untuk bawah 18 tahun)" in text_ms
+
+
+def test_parent_mode_puts_child_services_last_and_ignores_the_parents_age():
+    text, _ = render_referrals("grooming", "en", age=40, mode="parent")
+    names = _names(text)
+    assert text.startswith("Where you and your child can get help:")
+    assert names[-1].startswith("Buddy Bear Childline (")
+    assert "for your child to call" in names[-1]
+
+
+def test_cyber999_line_states_no_hours_and_telegram_line_is_cautious():
+    text, _ = render_referrals("report", "en")
+    cyber = next(line for line in text.splitlines() if "Cyber999" in line)
+    assert not re.search(r"\d(am|pm)|office hours|24 hours", cyber)
+    telegram = next(line for line in text.splitlines() if "Telegram" in line)
+    assert "usually" in telegram and "does not replace a police report" in telegram
+
+
+def test_exclude_drops_services_already_shown():
+    names = _names(render_referrals("crisis", "en", exclude=("police", "talian_kasih"))[0])
+    assert "Police (PDRM)" not in names and "Talian Kasih" not in names
+    assert names
