@@ -11,13 +11,14 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Protocol
+
+from components.pii import redact
 
 from bot import messages
 from bot.replies import Reply, Turn
 from bot.settings import Settings
-from components.pii import redact
-from components.language import detect_language
+from components.lexicon import detect_language
 from components.text import MAX_MESSAGE_CHARS, clean
 
 logger = logging.getLogger(__name__)
@@ -26,11 +27,13 @@ CONVERSATION_TTL = 60 * 60  # seconds of silence after which a conversation is f
 
 
 class Assistant(Protocol):
-    async def respond(self, sender_id: str, text: str, *, lang: Optional[str] = None,
-                      metadata: Optional[dict] = None) -> Turn: ...
+    async def respond(
+        self, sender_id: str, text: str, *, lang: str | None = None, metadata: dict | None = None
+    ) -> Turn: ...
 
-    async def respond_to_media(self, sender_id: str, kind: str, *,
-                               lang: Optional[str] = None) -> Turn: ...
+    async def respond_to_media(
+        self, sender_id: str, kind: str, *, lang: str | None = None
+    ) -> Turn: ...
 
     async def language(self, sender_id: str) -> str: ...
 
@@ -42,8 +45,9 @@ class Assistant(Protocol):
 class _Backend(Protocol):
     """What a Rasa connection must do; `BaseAssistant` adds the safety around it."""
 
-    async def turn(self, sender_id: str, text: str, lang: Optional[str],
-                   metadata: Optional[dict]) -> dict: ...
+    async def turn(
+        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
+    ) -> dict: ...
 
     async def forget(self, sender_id: str) -> None: ...
 
@@ -53,9 +57,15 @@ class _Backend(Protocol):
 class BaseAssistant:
     """Everything around Rasa: clean-up, redaction, time limit, fallback, privacy card."""
 
-    def __init__(self, backend: _Backend, *, timeout: float = 2.0,
-                 stats: Any = None, ttl: float = CONVERSATION_TTL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        backend: _Backend,
+        *,
+        timeout: float = 2.0,
+        stats: Any = None,
+        ttl: float = CONVERSATION_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._backend = backend
         self._timeout = timeout
         self._stats = stats
@@ -67,8 +77,9 @@ class BaseAssistant:
 
     # -- the public interface ------------------------------------------------------------
 
-    async def respond(self, sender_id: str, text: str, *, lang: Optional[str] = None,
-                      metadata: Optional[dict] = None) -> Turn:
+    async def respond(
+        self, sender_id: str, text: str, *, lang: str | None = None, metadata: dict | None = None
+    ) -> Turn:
         await self._expire_idle()
         first_turn = sender_id not in self._seen
         known_lang = lang or self._lang_of(sender_id) or detect_language(text or "") or "en"
@@ -98,14 +109,18 @@ class BaseAssistant:
         self._record(turn, sender_id)
         return turn
 
-    async def respond_to_media(self, sender_id: str, kind: str, *,
-                               lang: Optional[str] = None) -> Turn:
+    async def respond_to_media(self, sender_id: str, kind: str, *, lang: str | None = None) -> Turn:
         """A photo, video, voice note, sticker...: never downloaded, never passed on."""
         known = lang or self._lang_of(sender_id) or "en"
         key = "location_notice" if kind in ("location", "contact", "venue") else "media_notice"
         self._remember(sender_id, known)
-        turn = Turn(text=f"<{kind}>", replies=[messages.reply(key, known)], lang=known,
-                    intent="share_media", confidence=1.0)
+        turn = Turn(
+            text=f"<{kind}>",
+            replies=[messages.reply(key, known)],
+            lang=known,
+            intent="share_media",
+            confidence=1.0,
+        )
         self._record(turn, sender_id)
         return turn
 
@@ -126,8 +141,9 @@ class BaseAssistant:
 
     # -- internals -----------------------------------------------------------------------
 
-    async def _ask_rasa(self, sender_id: str, text: str, lang: Optional[str],
-                        metadata: Optional[dict], known_lang: str) -> Turn:
+    async def _ask_rasa(
+        self, sender_id: str, text: str, lang: str | None, metadata: dict | None, known_lang: str
+    ) -> Turn:
         started = time.perf_counter()
         task = asyncio.ensure_future(self._backend.turn(sender_id, text, lang, metadata))
         # If Rasa is slow the child gets the safe reply now; the turn still finishes in the
@@ -150,15 +166,21 @@ class BaseAssistant:
             logger.error("Rasa sent no reply; sent the safe reply")
             return self._degraded(text, result.get("lang") or known_lang)
         logger.debug("Turn took %.1f ms", (time.perf_counter() - started) * 1000)
-        return Turn(text=text, replies=replies, intent=result.get("intent"),
-                    confidence=result.get("confidence") or 0.0,
-                    lang=result.get("lang") or known_lang, safety_net=result.get("safety_net"))
+        return Turn(
+            text=text,
+            replies=replies,
+            intent=result.get("intent"),
+            confidence=result.get("confidence") or 0.0,
+            lang=result.get("lang") or known_lang,
+            safety_net=result.get("safety_net"),
+        )
 
     def _degraded(self, text: str, lang: str) -> Turn:
-        return Turn(text=text, replies=[messages.reply("safe_fallback", lang)], lang=lang,
-                    degraded=True)
+        return Turn(
+            text=text, replies=[messages.reply("safe_fallback", lang)], lang=lang, degraded=True
+        )
 
-    def _lang_of(self, sender_id: str) -> Optional[str]:
+    def _lang_of(self, sender_id: str) -> str | None:
         seen = self._seen.get(sender_id)
         return seen[1] if seen else None
 
@@ -192,13 +214,14 @@ class InProcessRasa:
         self.agent = agent
 
     @classmethod
-    def load(cls, settings: Settings) -> "InProcessRasa":
+    def load(cls, settings: Settings) -> InProcessRasa:
         from bot.rasa_runtime import load_agent
 
         return cls(load_agent(settings.model_path, action_server_url=settings.action_server_url))
 
-    async def turn(self, sender_id: str, text: str, lang: Optional[str],
-                   metadata: Optional[dict]) -> dict:
+    async def turn(
+        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
+    ) -> dict:
         from bot.rasa_runtime import handle_turn
 
         return await handle_turn(self.agent, sender_id, text, lang=lang, metadata=metadata)
@@ -215,7 +238,7 @@ class InProcessRasa:
 class RemoteRasa:
     """A Rasa server at RASA_URL, through Jaga's own input channel (`bot.rasa_channel`)."""
 
-    def __init__(self, url: str, token: Optional[str] = None, timeout: float = 2.0) -> None:
+    def __init__(self, url: str, token: str | None = None, timeout: float = 2.0) -> None:
         self._url = url.rstrip("/") + "/webhooks/jaga"
         self._token = token
         self._timeout = timeout
@@ -229,7 +252,7 @@ class RemoteRasa:
                 timeout=aiohttp.ClientTimeout(total=self._timeout),
                 headers={"Authorization": f"Bearer {self._token}"} if self._token else {},
             )
-        last_error: Optional[Exception] = None
+        last_error: Exception | None = None
         for attempt in range(2):  # one retry, for a connection dropped by a restart
             try:
                 async with self._session.post(self._url + path, json=body) as response:
@@ -241,10 +264,13 @@ class RemoteRasa:
         assert last_error is not None
         raise last_error
 
-    async def turn(self, sender_id: str, text: str, lang: Optional[str],
-                   metadata: Optional[dict]) -> dict:
-        return await self._post("/turn", {"sender": sender_id, "message": text, "lang": lang,
-                                          "metadata": metadata or {}})
+    async def turn(
+        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
+    ) -> dict:
+        return await self._post(
+            "/turn",
+            {"sender": sender_id, "message": text, "lang": lang, "metadata": metadata or {}},
+        )
 
     async def forget(self, sender_id: str) -> None:
         await self._post("/forget", {"sender": sender_id})
@@ -261,9 +287,16 @@ class FakeAssistant(BaseAssistant):
     gets `default`. Set `fail=True` or `delay` to test the fallback path.
     """
 
-    def __init__(self, script: Optional[dict] = None, *, timeout: float = 2.0,
-                 delay: float = 0.0, fail: bool = False, stats: Any = None) -> None:
-        self.calls: list[tuple[str, str, Optional[str]]] = []
+    def __init__(
+        self,
+        script: dict | None = None,
+        *,
+        timeout: float = 2.0,
+        delay: float = 0.0,
+        fail: bool = False,
+        stats: Any = None,
+    ) -> None:
+        self.calls: list[tuple[str, str, str | None]] = []
         self.forgotten: list[str] = []
         self.script = script or {}
         self.delay = delay
@@ -276,8 +309,9 @@ class _FakeBackend:
         self.owner = owner
         self.langs: dict[str, str] = {}
 
-    async def turn(self, sender_id: str, text: str, lang: Optional[str],
-                   metadata: Optional[dict]) -> dict:
+    async def turn(
+        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
+    ) -> dict:
         owner = self.owner
         owner.calls.append((sender_id, text, lang))
         if owner.delay:
@@ -289,8 +323,12 @@ class _FakeBackend:
         intent, reply, buttons = owner.script.get(
             text, ("out_of_scope", f"({detected}) You said: {text}", [])
         )
-        return {"intent": intent, "confidence": 1.0, "lang": detected,
-                "messages": [{"text": reply, "buttons": buttons}]}
+        return {
+            "intent": intent,
+            "confidence": 1.0,
+            "lang": detected,
+            "messages": [{"text": reply, "buttons": buttons}],
+        }
 
     async def forget(self, sender_id: str) -> None:
         self.owner.forgotten.append(sender_id)

@@ -3,7 +3,7 @@
 import pytest
 
 from components.age import extract_age
-from components.language import detect_language, requested_language
+from components.lexicon import detect_language, requested_language
 
 
 @pytest.mark.parametrize(
