@@ -63,6 +63,7 @@ run: train
 	@$(PY) -m bot telegram
 
 test: train lint validate
+	@scripts/ensure-chromium.sh || echo "(browser tests will be skipped)"
 	@$(PY) -m pytest
 
 eval: train

@@ -1,0 +1,253 @@
+"""Anonymous usage statistics: what children and parents ask, never who they are or what they wrote.
+
+Per day (Malaysian time) it counts messages, intents, languages, fallbacks (`nlu_fallback` or
+a degraded turn), answers the model was unsure of (confidence below `LOW_CONFIDENCE`, per
+intent: they show where examples are missing) and safety-net triggers per category.
+
+Unique users per day are counted by a hash of the sender id with a salt that lives for one day
+only: when the day changes the salt is replaced, the past day's hashes are reduced to a count
+and deleted, so nobody can link two days or recover an id. Message text and sender ids are
+never stored.
+
+`record` never raises and never blocks a reply for long: a statistics failure is logged once
+and the bot carries on. `python -m bot stats` prints `format_table()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from bot.replies import Turn
+
+log = logging.getLogger(__name__)
+
+MALAYSIA = dt.timezone(dt.timedelta(hours=8))
+FALLBACK_INTENT = "nlu_fallback"
+LOW_CONFIDENCE = 0.5
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counts (
+    day TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (day, kind, key)
+);
+CREATE TABLE IF NOT EXISTS day_users (
+    day TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (day, hash)
+);
+CREATE TABLE IF NOT EXISTS day_salt (day TEXT PRIMARY KEY, salt TEXT NOT NULL);
+"""
+_BUMP = (
+    "INSERT INTO counts (day, kind, key, n) VALUES (?, ?, ?, 1) "
+    "ON CONFLICT (day, kind, key) DO UPDATE SET n = n + 1"
+)
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(MALAYSIA).date()
+
+
+class UsageStats:
+    """Counters in one SQLite file. `path=None` turns statistics off (every call is a no-op)."""
+
+    def __init__(self, path: Path | None, *, clock: Callable[[], dt.date] = _today) -> None:
+        self.path = Path(path) if path else None
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._failed = False
+        self._salt_day: str | None = None
+        self._salt = b""
+
+    # -- storage --------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is None and self.path is not None and not self._failed:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=0.5, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            self._db = db
+        return self._db
+
+    def _fail(self, error: Exception) -> None:
+        if not self._failed:
+            log.warning("usage statistics are off: %s: %s", type(error).__name__, error)
+        self._failed = True
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+        self._db = None
+
+    def _rotate(self, db: sqlite3.Connection, day: str) -> None:
+        """Use today's salt; fold earlier days' user hashes into counts and drop their salts."""
+        if self._salt_day == day:
+            return
+        for (old,) in db.execute(
+            "SELECT DISTINCT day FROM day_users WHERE day < ?", (day,)
+        ).fetchall():
+            (users,) = db.execute("SELECT COUNT(*) FROM day_users WHERE day = ?", (old,)).fetchone()
+            db.execute(
+                "INSERT OR REPLACE INTO counts (day, kind, key, n) VALUES (?, 'users', '', ?)",
+                (old, users),
+            )
+        db.execute("DELETE FROM day_users WHERE day < ?", (day,))
+        db.execute("DELETE FROM day_salt WHERE day <> ?", (day,))
+        row = db.execute("SELECT salt FROM day_salt WHERE day = ?", (day,)).fetchone()
+        if row is None:
+            salt = secrets.token_hex(32)
+            db.execute("INSERT INTO day_salt (day, salt) VALUES (?, ?)", (day, salt))
+        else:
+            salt = row[0]
+        self._salt_day, self._salt = day, bytes.fromhex(salt)
+
+    # -- API ------------------------------------------------------------------------------
+
+    def record(self, turn: Turn, sender_id: str) -> None:
+        """Count one turn. Never raises."""
+        if self.path is None or self._failed:
+            return
+        try:
+            with self._lock:
+                db = self._connect()
+                if db is None:
+                    return
+                day = self._clock().isoformat()
+                with db:  # one transaction
+                    self._rotate(db, day)
+                    user = hashlib.sha256(self._salt + str(sender_id).encode()).hexdigest()[:32]
+                    db.execute(
+                        "INSERT OR IGNORE INTO day_users (day, hash) VALUES (?, ?)", (day, user)
+                    )
+                    intent = turn.intent or ("degraded" if turn.degraded else "none")
+                    bumps = [("turns", ""), ("intent", intent), ("lang", turn.lang or "?")]
+                    if turn.degraded or turn.intent == FALLBACK_INTENT:
+                        bumps.append(("fallback", "degraded" if turn.degraded else FALLBACK_INTENT))
+                    elif turn.intent and turn.confidence < LOW_CONFIDENCE:
+                        bumps.append(("low_confidence", turn.intent))
+                    if turn.safety_net:
+                        bumps.append(("safety_net", str(turn.safety_net)))
+                    db.executemany(_BUMP, [(day, kind, key) for kind, key in bumps])
+        except Exception as error:  # noqa: BLE001 - statistics must never break a reply
+            self._fail(error)
+
+    def summary(self, days: int = 30) -> dict[str, Any]:
+        """Totals over the last `days` days and a per-day breakdown (newest first)."""
+        empty: dict[str, Any] = {
+            "days": days, "turns": 0, "fallbacks": 0, "intents": {}, "languages": {},
+            "safety_net": {}, "low_confidence": {}, "fallback_kinds": {}, "per_day": [],
+        }  # fmt: skip
+        if self.path is None or not self.path.exists():
+            return empty
+        since = (self._clock() - dt.timedelta(days=days - 1)).isoformat()
+        try:
+            with self._lock:
+                db = self._connect()
+                if db is None:
+                    return empty
+                rows = db.execute(
+                    "SELECT day, kind, key, n FROM counts WHERE day >= ?", (since,)
+                ).fetchall()
+                live = db.execute(
+                    "SELECT day, COUNT(*) FROM day_users WHERE day >= ? GROUP BY day", (since,)
+                ).fetchall()
+        except Exception as error:  # noqa: BLE001
+            self._fail(error)
+            return empty
+        totals: dict[str, dict[str, int]] = {}
+        per_day: dict[str, dict[str, int]] = {}
+        for day, kind, key, n in rows:
+            if kind not in ("turns", "users"):
+                totals.setdefault(kind, {})
+                totals[kind][key] = totals[kind].get(key, 0) + n
+            slot = per_day.setdefault(
+                day, {"turns": 0, "users": 0, "fallbacks": 0, "safety_net": 0}
+            )
+            if kind in ("turns", "users"):
+                slot[kind] += n
+            elif kind == "fallback":
+                slot["fallbacks"] += n
+            elif kind == "safety_net":
+                slot["safety_net"] += n
+        for day, users in live:
+            per_day.setdefault(day, {"turns": 0, "users": 0, "fallbacks": 0, "safety_net": 0})
+            per_day[day]["users"] = users
+
+        def ranked(kind: str) -> dict[str, int]:
+            return dict(sorted(totals.get(kind, {}).items(), key=lambda kv: (-kv[1], kv[0])))
+
+        return {
+            **empty,
+            "turns": sum(d["turns"] for d in per_day.values()),
+            "fallbacks": sum(totals.get("fallback", {}).values()),
+            "intents": ranked("intent"),
+            "languages": ranked("lang"),
+            "safety_net": ranked("safety_net"),
+            "low_confidence": ranked("low_confidence"),
+            "fallback_kinds": ranked("fallback"),
+            "per_day": [{"day": d, **per_day[d]} for d in sorted(per_day, reverse=True)],
+        }
+
+    def format_table(self, days: int = 30) -> str:
+        s = self.summary(days)
+        if not s["turns"]:
+            return f"No usage recorded in the last {days} days ({self.path or 'statistics off'})."
+        turns = s["turns"]
+        lines = [
+            f"Jaga usage, last {days} days: {turns} messages, {s['fallbacks']} not understood "
+            f"({100 * s['fallbacks'] / turns:.1f}%), "
+            f"{sum(s['safety_net'].values())} safety-net triggers",
+            "",
+            f"{'day':<12} {'users':>6} {'messages':>9} {'fallbacks':>10} {'safety net':>11}",
+        ]
+        for d in s["per_day"]:
+            lines.append(
+                f"{d['day']:<12} {d['users']:>6} {d['turns']:>9} {d['fallbacks']:>10} "
+                f"{d['safety_net']:>11}"
+            )
+        lines += ["", f"{'intent':<24} {'messages':>9} {'unsure':>7}"]
+        for intent, n in s["intents"].items():
+            lines.append(f"{intent:<24} {n:>9} {s['low_confidence'].get(intent, 0):>7}")
+        lines += ["", "languages: " + ", ".join(f"{k} {v}" for k, v in s["languages"].items())]
+        if s["safety_net"]:
+            lines.append("safety net: " + ", ".join(f"{k} {v}" for k, v in s["safety_net"].items()))
+        if s["low_confidence"]:
+            lines += [
+                "",
+                "Least sure (add training examples for these first): "
+                + ", ".join(f"{k} {v}" for k, v in list(s["low_confidence"].items())[:5]),
+            ]
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                try:
+                    self._db.close()
+                except sqlite3.Error:
+                    pass
+                self._db = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot stats [DAYS]`: print the usage table."""
+    from bot.settings import Settings
+
+    args = argv or []
+    days = int(args[0]) if args and args[0].isdigit() else 30
+    path = Settings.from_env().stats_db
+    if path is None:
+        print("Usage statistics are off (JAGA_STATS_DB=off).")
+        return 0
+    stats = UsageStats(path)
+    print(stats.format_table(days))
+    stats.close()
+    return 0

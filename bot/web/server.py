@@ -1,0 +1,349 @@
+"""The classroom web chat: an aiohttp app on 127.0.0.1 with a JSON API and static files.
+
+    app = build_app(settings, assistant)      # assistant: bot.conversation.Assistant
+    python -m bot demo                         # main(): prints the address, serves until Ctrl-C
+
+API (JSON in, JSON out; nothing is stored, and message text is never logged):
+
+    POST /api/message   {session, text, lang}  -> Turn.as_json()   (session: "web:<random>")
+    POST /api/forget    {session}              -> {"ok": true}
+    GET  /api/scenarios?lang=en|ms             -> {"scenarios": [...]}
+    GET  /api/quiz?lang=en|ms                  -> {"title", "total", "questions", "remember"}
+    POST /api/quiz/check {index, choice, lang} -> {"correct", "answer", "explanation", "source"}
+    GET  /api/parents?lang=en|ms               -> {"title", "intro", "sections"}
+    GET  /api/health                           -> {"ok": true}
+
+The server answers only requests addressed to a loopback name (a defence against DNS
+rebinding) and refuses cross-site POSTs. Every response carries a strict Content Security
+Policy (`default-src 'self'`, no inline script), so the page works fully offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlparse
+
+from aiohttp import web
+
+from bot.learning import Content, ContentError, lang_or_default
+from bot.settings import Settings, SettingsError
+
+logger = logging.getLogger("bot.web")
+
+STATIC_DIR = Path(__file__).with_name("static")
+MAX_MESSAGE_CHARS = 4000
+MAX_BODY_BYTES = 64 * 1024  # 4000 characters, even fully \u-escaped, fit comfortably
+SESSION_RE = re.compile(r"^web:[A-Za-z0-9_-]{8,64}$")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+# The web chat's own texts for refusals (the assistant never sees these requests).
+TEXTS = {
+    "too_long": {
+        "en": "That message is too long for me (over 4000 characters). Could you tell me the "
+        "main thing in a few sentences?",
+        "ms": "Mesej itu terlalu panjang untuk saya (lebih 4000 aksara). Boleh ceritakan "
+        "perkara utama dalam beberapa ayat?",
+    },
+    "bad_request": {
+        "en": "Sorry, I couldn't read that. Please try again.",
+        "ms": "Maaf, saya tak dapat baca itu. Sila cuba lagi.",
+    },
+    "error": {
+        "en": "Sorry, something went wrong. In danger now? Call 999. To talk to someone: "
+        "Talian Kasih 15999.",
+        "ms": "Maaf, ada masalah. Dalam bahaya sekarang? Telefon 999. Untuk bercakap dengan "
+        "seseorang: Talian Kasih 15999.",
+    },
+}
+
+ASSISTANT_KEY = web.AppKey("assistant", object)
+CONTENT_KEY = web.AppKey("content", Content)
+SETTINGS_KEY = web.AppKey("settings", Settings)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, lang: str | None = None, detail: str = ""):
+        super().__init__(code)
+        self.status, self.code, self.lang, self.detail = status, code, lang, detail
+
+
+def _error_response(status: int, code: str, lang: str | None = None, detail: str = ""):
+    lang = lang_or_default(lang)
+    body: dict[str, Any] = {"error": code, "message": TEXTS.get(code, TEXTS["error"])[lang]}
+    if detail:
+        body["detail"] = detail
+    return web.json_response(body, status=status)
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Loopback Host only, same-origin POSTs only, JSON errors, security headers."""
+    is_api = request.path.startswith("/api/")
+    try:
+        host = _host_name(request.host or "")
+        if host not in LOOPBACK_HOSTS:
+            raise ApiError(421, "bad_request", detail="this server answers only 127.0.0.1")
+        if request.method == "POST":
+            origin = request.headers.get("Origin")
+            if origin and _host_name(urlparse(origin).netloc) not in LOOPBACK_HOSTS:
+                raise ApiError(403, "bad_request", detail="cross-site request refused")
+            if request.content_type != "application/json":
+                raise ApiError(415, "bad_request", detail="send JSON (application/json)")
+        response = await handler(request)
+    except ApiError as err:
+        response = _error_response(err.status, err.code, err.lang, err.detail)
+    except web.HTTPRequestEntityTooLarge:
+        response = _error_response(413, "too_long")
+    except web.HTTPException as exc:
+        if not is_api and exc.status < 500:
+            exc.headers.update(SECURITY_HEADERS)
+            raise
+        response = _error_response(exc.status, "bad_request", detail=exc.reason)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never leak a traceback (or a message) to the page
+        logger.error("web request failed: %s", type(exc).__name__)
+        response = _error_response(500, "error")
+    response.headers.update(SECURITY_HEADERS)
+    if is_api:
+        response.headers["Cache-Control"] = "no-store"
+    elif request.path.startswith("/static/") or request.path == "/":
+        response.headers.setdefault("Cache-Control", "no-cache")
+    return response
+
+
+async def _json_body(request: web.Request) -> dict:
+    try:
+        data = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        raise
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        raise ApiError(400, "bad_request", detail="the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", detail="the body must be a JSON object")
+    return data
+
+
+def _lang(value: Any) -> str | None:
+    return value if value in ("en", "ms") else None
+
+
+def _session(data: dict, lang: str | None) -> str:
+    session = data.get("session")
+    if not isinstance(session, str) or not SESSION_RE.match(session):
+        raise ApiError(400, "bad_request", lang, "session must look like web:<8-64 letters>")
+    return session
+
+
+# ------------------------------------------------------------------------ handlers
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(
+        STATIC_DIR / "index.html", headers={"Content-Type": "text/html; charset=utf-8"}
+    )
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+async def message(request: web.Request) -> web.Response:
+    data = await _json_body(request)
+    lang = _lang(data.get("lang"))
+    session = _session(data, lang)
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ApiError(400, "bad_request", lang, "text must be a non-empty string")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ApiError(413, "too_long", lang)
+    assistant = request.app[ASSISTANT_KEY]
+    try:
+        turn = await assistant.respond(session, text, lang=lang, metadata={"channel": "web"})
+    except Exception as exc:  # noqa: BLE001 - respond() should never raise; be safe anyway
+        logger.error("assistant failed: %s", type(exc).__name__)
+        raise ApiError(502, "error", lang) from None
+    return web.json_response(turn.as_json())
+
+
+async def forget(request: web.Request) -> web.Response:
+    data = await _json_body(request)
+    session = _session(data, _lang(data.get("lang")))
+    await request.app[ASSISTANT_KEY].forget(session)
+    return web.json_response({"ok": True})
+
+
+async def scenarios(request: web.Request) -> web.Response:
+    lang = lang_or_default(request.query.get("lang"))
+    content = request.app[CONTENT_KEY]
+    return web.json_response({"scenarios": [s.localized(lang) for s in content.scenarios]})
+
+
+async def quiz(request: web.Request) -> web.Response:
+    lang = lang_or_default(request.query.get("lang"))
+    return web.json_response(request.app[CONTENT_KEY].quiz.localized(lang))
+
+
+async def quiz_check(request: web.Request) -> web.Response:
+    data = await _json_body(request)
+    lang = lang_or_default(data.get("lang"))
+    q = request.app[CONTENT_KEY].quiz
+    index, choice = data.get("index"), data.get("choice")
+    try:
+        correct, explanation = q.check(index, choice, lang)
+    except (IndexError, ValueError) as exc:
+        raise ApiError(400, "bad_request", lang, str(exc)) from None
+    return web.json_response(
+        {
+            "correct": correct,
+            "answer": q.answer(index),
+            "explanation": explanation,
+            "source": list(q.sources(index)),
+        }
+    )
+
+
+async def parents(request: web.Request) -> web.Response:
+    lang = lang_or_default(request.query.get("lang"))
+    return web.json_response(request.app[CONTENT_KEY].parents.localized(lang))
+
+
+async def not_found(request: web.Request) -> web.Response:
+    raise ApiError(404, "bad_request", detail="no such API")
+
+
+def build_app(
+    settings: Settings | None,
+    assistant: Any,
+    *,
+    content: Content | None = None,
+    close_assistant: bool = False,
+) -> web.Application:
+    """The web chat as an aiohttp app. `assistant` follows bot.conversation's interface.
+
+    The teaching content is loaded (and checked) here, so a broken content file stops the
+    demo at start with a clear message instead of half-working in front of a class.
+    """
+    app = web.Application(middlewares=[guard], client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS_KEY] = settings or Settings()
+    app[ASSISTANT_KEY] = assistant
+    app[CONTENT_KEY] = content if content is not None else Content.load()
+    app.router.add_get("/", index)
+    app.router.add_get("/api/health", health)
+    app.router.add_post("/api/message", message)
+    app.router.add_post("/api/forget", forget)
+    app.router.add_get("/api/scenarios", scenarios)
+    app.router.add_get("/api/quiz", quiz)
+    app.router.add_post("/api/quiz/check", quiz_check)
+    app.router.add_get("/api/parents", parents)
+    app.router.add_route("*", "/api/{tail:.*}", not_found)
+    app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
+    if close_assistant:
+
+        async def _close(app: web.Application) -> None:
+            await app[ASSISTANT_KEY].close()
+
+        app.on_cleanup.append(_close)
+    return app
+
+
+# The access log names the method, path and status only: never a body, so never a message.
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
+
+
+async def serve(
+    settings: Settings,
+    assistant: Any,
+    *,
+    port: int | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Serves on 127.0.0.1 until Ctrl-C or SIGTERM (or until the task is cancelled)."""
+    app = build_app(settings, assistant, close_assistant=True)
+    runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT)
+    await runner.setup()
+    port = settings.demo_port if port is None else port
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise SystemExit(
+            f"Could not open port {port} on 127.0.0.1 ({exc.strerror}). Is another demo "
+            f"running? Choose another port, e.g. DEMO_PORT=8081 make demo"
+        ) from None
+    port = runner.addresses[0][1] if runner.addresses else port
+    print(f"Jaga classroom chat: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM) if handle_signals else ():
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> int:
+    """`python -m bot demo`: load the assistant and serve the web chat on 127.0.0.1."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"Configuration problem: {exc}", file=sys.stderr)
+        return 2
+    try:
+        Content.load()
+    except ContentError as exc:
+        print(f"Teaching content problem: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        from bot.conversation import build_assistant
+
+        print("Loading Jaga...", flush=True)
+        assistant = await build_assistant(settings)
+        await serve(settings, assistant)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    print("Jaga classroom chat stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
