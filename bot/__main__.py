@@ -92,7 +92,9 @@ async def _chat(args: argparse.Namespace) -> int:
             for reply in turn.replies:
                 print("jaga> " + reply.text.replace("\n", "\n      "))
             for number, button in enumerate(buttons, 1):
-                print(f"      {number}. {button.title}" + (f" ({button.url})" if button.url else ""))
+                print(
+                    f"      {number}. {button.title}" + (f" ({button.url})" if button.url else "")
+                )
             print()
     finally:
         await assistant.forget(sender)
@@ -107,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     ask = sub.add_parser("ask", help="answer messages from arguments or standard input")
     ask.add_argument("--json", action="store_true", help="one JSON object a line")
     ask.add_argument("--lang", choices=["en", "ms"], help="start in this language")
-    ask.add_argument("--conversation", action="store_true",
-                     help="one conversation for all messages (default: a fresh one each)")
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="one conversation for all messages (default: a fresh one each)",
+    )
     ask.add_argument("message", nargs="*")
 
     chat = sub.add_parser("chat", help="chat in the terminal")

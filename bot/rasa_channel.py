@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -25,11 +25,11 @@ class JagaInput(InputChannel):
         return "jaga"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[dict]) -> "JagaInput":
+    def from_credentials(cls, credentials: dict | None) -> JagaInput:
         credentials = credentials or {}
         return cls(credentials.get("token") or os.environ.get("RASA_TOKEN"))
 
-    def __init__(self, token: Optional[str] = None) -> None:
+    def __init__(self, token: str | None = None) -> None:
         self.token = token
 
     def _authorised(self, request: Request) -> bool:
@@ -38,9 +38,7 @@ class JagaInput(InputChannel):
         given = request.headers.get("Authorization", "")
         return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("jaga_webhook", __name__)
 
         @hook.route("/", methods=["GET"])
@@ -58,7 +56,11 @@ class JagaInput(InputChannel):
             lang = body.get("lang") if body.get("lang") in ("en", "ms") else None
             agent = request.app.ctx.agent
             result = await rasa_runtime.handle_turn(
-                agent, sender, text, lang=lang, metadata=body.get("metadata") or {},
+                agent,
+                sender,
+                text,
+                lang=lang,
+                metadata=body.get("metadata") or {},
                 input_channel=self.name(),
             )
             return response.json(result)

@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from bot.replies import Button, Reply
 
@@ -54,16 +54,26 @@ def in_process_action_endpoint(package: str = "actions"):
     executor.register_package(package)
 
     class InProcessActionEndpoint(EndpointConfig):
-        async def request(self, method: str = "post", subpath: Optional[str] = None,
-                          content_type: Optional[str] = "application/json",
-                          compress: bool = False, **kwargs: Any) -> Any:
+        async def request(
+            self,
+            method: str = "post",
+            subpath: str | None = None,
+            content_type: str | None = "application/json",
+            compress: bool = False,
+            **kwargs: Any,
+        ) -> Any:
             return await executor.run(kwargs["json"])
 
     return InProcessActionEndpoint(url="in-process://actions")
 
 
-def load_agent(model_path: Path, *, action_server_url: Optional[str] = None,
-               tracker_store: Any = None, lock_store: Any = None):
+def load_agent(
+    model_path: Path,
+    *,
+    action_server_url: str | None = None,
+    tracker_store: Any = None,
+    lock_store: Any = None,
+):
     """Loads the Rasa agent once. Actions run in process unless an action server URL is given."""
     quiet_rasa_logs()
     from rasa.core.agent import Agent
@@ -74,8 +84,9 @@ def load_agent(model_path: Path, *, action_server_url: Optional[str] = None,
         EndpointConfig(url=action_server_url) if action_server_url else in_process_action_endpoint()
     )
     started = time.perf_counter()
-    agent = Agent.load(model, action_endpoint=endpoint, tracker_store=tracker_store,
-                       lock_store=lock_store)
+    agent = Agent.load(
+        model, action_endpoint=endpoint, tracker_store=tracker_store, lock_store=lock_store
+    )
     logger.info("Loaded model %s in %.1f s", model.name, time.perf_counter() - started)
     return agent
 
@@ -103,8 +114,15 @@ def to_replies(messages: list[dict]) -> list[Reply]:
     return replies
 
 
-async def handle_turn(agent, sender_id: str, text: str, *, lang: Optional[str] = None,
-                      metadata: Optional[dict] = None, input_channel: str = "jaga") -> dict:
+async def handle_turn(
+    agent,
+    sender_id: str,
+    text: str,
+    *,
+    lang: str | None = None,
+    metadata: dict | None = None,
+    input_channel: str = "jaga",
+) -> dict:
     """Runs one user message through NLU, policies and actions under the sender's lock.
 
     Same steps as Rasa's `MessageProcessor.handle_message`, plus seeding the `lang` slot
@@ -115,8 +133,9 @@ async def handle_turn(agent, sender_id: str, text: str, *, lang: Optional[str] =
 
     processor = agent.processor
     output = CollectingOutputChannel()
-    message = UserMessage(text, output, sender_id, input_channel=input_channel,
-                          metadata=metadata or {})
+    message = UserMessage(
+        text, output, sender_id, input_channel=input_channel, metadata=metadata or {}
+    )
     async with agent.lock_store.lock(sender_id):
         tracker = await processor.log_message(message, should_save_tracker=False)
         if lang in ("en", "ms") and tracker.get_slot("lang") != lang:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -11,8 +11,8 @@ class Button:
     """A button: either a `payload` sent back as the user's next message, or a `url`."""
 
     title: str
-    payload: Optional[str] = None
-    url: Optional[str] = None
+    payload: str | None = None
+    url: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"title": self.title}
@@ -40,12 +40,12 @@ class Turn:
 
     text: str  # the user's message as Rasa saw it (personal details redacted)
     replies: list[Reply] = field(default_factory=list)
-    intent: Optional[str] = None
+    intent: str | None = None
     confidence: float = 0.0
     lang: str = "en"
     redacted: list[str] = field(default_factory=list)  # kinds of personal detail removed
     degraded: bool = False  # Rasa failed or was too slow; the safe fallback reply was sent
-    safety_net: Optional[str] = None  # the category the safety net raised, if it acted
+    safety_net: str | None = None  # the category the safety net raised, if it acted
 
     @property
     def reply_text(self) -> str:

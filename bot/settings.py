@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +15,7 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-def _url(name: str, value: Optional[str], *, https: bool = False) -> Optional[str]:
+def _url(name: str, value: str | None, *, https: bool = False) -> str | None:
     if not value:
         return None
     parsed = urlparse(value)
@@ -26,7 +26,7 @@ def _url(name: str, value: Optional[str], *, https: bool = False) -> Optional[st
     return value.rstrip("/")
 
 
-def _int(name: str, value: Optional[str], default: int, low: int, high: int) -> int:
+def _int(name: str, value: str | None, default: int, low: int, high: int) -> int:
     if value in (None, ""):
         return default
     try:
@@ -38,7 +38,7 @@ def _int(name: str, value: Optional[str], default: int, low: int, high: int) -> 
     return number
 
 
-def _float(name: str, value: Optional[str], default: float, low: float, high: float) -> float:
+def _float(name: str, value: str | None, default: float, low: float, high: float) -> float:
     if value in (None, ""):
         return default
     try:
@@ -52,23 +52,23 @@ def _float(name: str, value: Optional[str], default: float, low: float, high: fl
 
 @dataclass(frozen=True)
 class Settings:
-    telegram_token: Optional[str] = field(default=None, repr=False)
-    telegram_api_url: Optional[str] = None
-    webhook_url: Optional[str] = None
-    webhook_secret: Optional[str] = field(default=None, repr=False)
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    rasa_url: Optional[str] = None
-    rasa_token: Optional[str] = field(default=None, repr=False)
-    action_server_url: Optional[str] = None
+    rasa_url: str | None = None
+    rasa_token: str | None = field(default=None, repr=False)
+    action_server_url: str | None = None
     demo_port: int = 8080
     model_path: Path = ROOT / "models"
     reply_timeout: float = 2.0
-    stats_db: Optional[Path] = ROOT / "var" / "stats.sqlite"
+    stats_db: Path | None = ROOT / "var" / "stats.sqlite"
     log_level: str = "INFO"
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None, *, dotenv: bool = True) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         if env is None:
             if dotenv:
                 from dotenv import load_dotenv
@@ -90,8 +90,10 @@ class Settings:
                 "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set, "
                 "so that only Telegram can post updates"
             )
-        if secret and not all(c.isalnum() or c in "_-" for c in secret) or (
-            secret and not 1 <= len(secret) <= 256
+        if (
+            secret
+            and not all(c.isalnum() or c in "_-" for c in secret)
+            or (secret and not 1 <= len(secret) <= 256)
         ):
             raise SettingsError(
                 "TELEGRAM_WEBHOOK_SECRET may use only A-Z, a-z, 0-9, _ and -, 1 to 256 characters"
@@ -103,7 +105,9 @@ class Settings:
             webhook_url=webhook_url,
             webhook_secret=secret,
             webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
-            webhook_port=_int("TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT"), 8443, 1, 65535),
+            webhook_port=_int(
+                "TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT"), 8443, 1, 65535
+            ),
             rasa_url=_url("RASA_URL", get("RASA_URL")),
             rasa_token=get("RASA_TOKEN"),
             action_server_url=_url("ACTION_SERVER_URL", get("ACTION_SERVER_URL")),

@@ -7,7 +7,7 @@ School years count too: darjah/standard N is about N + 6 years old, tingkatan/fo
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -19,8 +19,13 @@ from rasa.shared.nlu.training_data.message import Message
 from components.text import normalise
 
 _N = r"(\d{1,2})"
+_NOT_AN_AGE = r"(?!\s*(?:rm|ringgit|%|am\b|pm\b|k\b|minit|min|jam|hours?))\b"
+# "i'm 12" is about the writer even in "i'm 12 and my brother is 15".
+_I_AM = re.compile(
+    r"\b(?:i'?m|i am|im)\s*(?:(?:just|only|now|turning)\s*)?" + r"(\d{1,2})" + _NOT_AN_AGE
+)
 _FIRST_PERSON = re.compile(
-    r"\b(?:i'?m|i am|im|age|aged|umur|usia|saya|sy|aku|umo)\s*"
+    r"\b(?:age|aged|umur|usia|saya|sy|aku|umo)\s*"
     r"(?:(?:baru|just|only|dah|sudah|is|ni|je|jer|now|turning|turned)\s*)?"
     + _N
     + r"(?!\s*(?:rm|ringgit|%|am\b|pm\b|k\b|minit|min|jam|hours?))\b"
@@ -35,15 +40,19 @@ _OTHER_PERSON = re.compile(
 )
 
 
-def extract_age(text: str) -> Optional[int]:
+def extract_age(text: str) -> int | None:
     """The age the writer says they are, or None."""
     text = normalise(text)
-    match = _FIRST_PERSON.search(text)
+    match = _I_AM.search(text)
     if match:
         age = int(match.group(1))
         return age if 5 <= age <= 99 else None
     if _OTHER_PERSON.search(text):
         return None
+    match = _FIRST_PERSON.search(text)
+    if match:
+        age = int(match.group(1))
+        return age if 5 <= age <= 99 else None
     match = _YEARS_OLD.search(text)
     if match:
         age = int(match.group(1))
@@ -57,20 +66,18 @@ def extract_age(text: str) -> Optional[int]:
     return None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class AgeExtractor(GraphComponent):
     """Adds an `age` entity that fills the `age` slot."""
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "AgeExtractor":
+    ) -> AgeExtractor:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -7,9 +7,7 @@ import unicodedata
 
 # Zero-width and bidirectional control characters: invisible, but they split words and
 # can hide a phrase from pattern matching.
-_INVISIBLE = re.compile(
-    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
-)
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # "pleaseeeee" -> "pleasee", "tolonggggg" -> "tolongg": keeps the word recognisable.
 _ELONGATED = re.compile(r"(\w)\1{2,}")
