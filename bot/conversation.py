@@ -23,6 +23,7 @@ from components.text import MAX_MESSAGE_CHARS, clean
 
 logger = logging.getLogger(__name__)
 
+FORGET_INTENT = "forget_me"
 CONVERSATION_TTL = 60 * 60  # seconds of silence after which a conversation is forgotten
 
 
@@ -74,6 +75,7 @@ class BaseAssistant:
         # sender id -> (last active, language). Only ids and languages, never text.
         self._seen: dict[str, tuple[float, str]] = {}
         self._pending: set[asyncio.Task] = set()
+        self._watcher: asyncio.Task | None = None
 
     # -- the public interface ------------------------------------------------------------
 
@@ -103,10 +105,14 @@ class BaseAssistant:
             kinds = messages.pii_kinds(redaction.kinds, turn.lang)
             turn.replies.append(messages.reply("pii_notice", turn.lang, kinds=kinds))
         turn.replies.extend(notes)
+        self._record(turn, sender_id)
+        if turn.intent == FORGET_INTENT and not turn.degraded:
+            # "padam chat saya": the reply is sent, then nothing of the conversation is kept.
+            await self.forget(sender_id)
+            return turn
         if first_turn and not turn.degraded:
             turn.replies.append(messages.reply("privacy_card", turn.lang))
         self._remember(sender_id, turn.lang)
-        self._record(turn, sender_id)
         return turn
 
     async def respond_to_media(self, sender_id: str, kind: str, *, lang: str | None = None) -> Turn:
@@ -137,7 +143,25 @@ class BaseAssistant:
     async def close(self) -> None:
         for task in list(self._pending):
             task.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
         await self._backend.close()
+
+    def watch_model(self, interval: float = 15.0) -> None:
+        """Picks up a newly trained model (`make train`) without a restart or lost chats."""
+        reload = getattr(self._backend, "reload_if_changed", None)
+        if reload is None or self._watcher is not None:
+            return
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    await reload()
+                except Exception as error:  # noqa: BLE001 - keep serving the old model
+                    logger.error("Could not load the new model: %s", error)
+
+        self._watcher = asyncio.ensure_future(watch())
 
     # -- internals -----------------------------------------------------------------------
 
@@ -202,6 +226,20 @@ class BaseAssistant:
             logger.warning("Could not record statistics: %s", type(error).__name__)
 
 
+def _model_identity(settings: Settings | None) -> tuple | None:
+    """(path, modified time, size) of the model that would be loaded now."""
+    if settings is None:
+        return None
+    from bot.rasa_runtime import latest_model
+
+    try:
+        path = latest_model(settings.model_path)
+        stat = path.stat()
+    except OSError:
+        return None
+    return (path, stat.st_mtime_ns, stat.st_size)
+
+
 def _swallow(task: asyncio.Task) -> None:
     if not task.cancelled():
         task.exception()  # mark as retrieved; the failure was already answered
@@ -210,14 +248,42 @@ def _swallow(task: asyncio.Task) -> None:
 class InProcessRasa:
     """Rasa loaded in this process; actions run in process too (see bot.rasa_runtime)."""
 
-    def __init__(self, agent: Any) -> None:
+    def __init__(self, agent: Any, settings: Settings | None = None) -> None:
         self.agent = agent
+        self._settings = settings
+        self._model = _model_identity(settings)
 
     @classmethod
     def load(cls, settings: Settings) -> InProcessRasa:
         from bot.rasa_runtime import load_agent
 
-        return cls(load_agent(settings.model_path, action_server_url=settings.action_server_url))
+        agent = load_agent(settings.model_path, action_server_url=settings.action_server_url)
+        return cls(agent, settings)
+
+    async def reload_if_changed(self) -> bool:
+        """Loads a newly trained model beside the running one, then swaps it in.
+
+        Conversations survive: the new agent shares the tracker and lock stores. Replies keep
+        coming from the old model while the new one loads (in a worker thread).
+        """
+        from bot.rasa_runtime import load_agent
+
+        identity = _model_identity(self._settings)
+        if self._settings is None or identity is None or identity == self._model:
+            return False
+        loop = asyncio.get_running_loop()
+        new_agent = await loop.run_in_executor(
+            None,
+            lambda: load_agent(
+                identity[0],
+                action_server_url=self._settings.action_server_url,
+                tracker_store=self.agent.tracker_store,
+                lock_store=self.agent.lock_store,
+            ),
+        )
+        self.agent, self._model = new_agent, identity
+        logger.info("Now answering with model %s", identity[0].name)
+        return True
 
     async def turn(
         self, sender_id: str, text: str, lang: str | None, metadata: dict | None

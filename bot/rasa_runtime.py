@@ -141,17 +141,22 @@ async def handle_turn(
         if lang in ("en", "ms") and tracker.get_slot("lang") != lang:
             tracker.update(SlotSet("lang", lang))
         tracker = await processor.run_action_extract_slots(output, tracker)
+        # Read what the user said before the actions run: forgetting a conversation
+        # restarts the tracker, which clears its latest message and slots.
+        latest = tracker.latest_message
+        lang_before = tracker.get_slot("lang")
         await processor._run_prediction_loop(output, tracker)
         await processor.save_tracker(tracker)
 
-    latest = tracker.latest_message
+    restarted = not (tracker.latest_message and tracker.latest_message.intent)
+    lang = lang_before if restarted else tracker.get_slot("lang")
     parse = latest.parse_data if latest else {}
     intent = (latest.intent or {}) if latest else {}
     return {
         "text": text,
         "intent": intent.get("name"),
         "confidence": float(intent.get("confidence") or 0.0),
-        "lang": tracker.get_slot("lang") or "en",
+        "lang": lang or "en",
         "safety_net": (parse.get("safety_net") or {}).get("category"),
         "messages": output.messages,
     }

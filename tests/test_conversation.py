@@ -97,3 +97,11 @@ async def test_a_burst_of_messages_from_many_children_all_get_answers():
     assistant = FakeAssistant(delay=0.01)
     turns = await asyncio.gather(*(assistant.respond(f"u{i}", "hello") for i in range(200)))
     assert all(t.replies and not t.degraded for t in turns)
+
+
+async def test_asking_to_delete_the_chat_deletes_it():
+    assistant = FakeAssistant({"padam chat saya": ("forget_me", "Siap, sudah dipadam.", [])})
+    await assistant.respond("u1", "hello")
+    turn = await assistant.respond("u1", "padam chat saya")
+    assert turn.replies[0].text == "Siap, sudah dipadam."
+    assert assistant.forgotten == ["u1"]

@@ -1,0 +1,582 @@
+"""Rasa component: the deterministic safety net.
+
+A statistical model misses some disclosures, above all short, misspelt or indirect ones
+("xnak hidup dah", "he knows where i live"). The safety net matches the phrase patterns in
+`components/safety_patterns.yml` and raises the message to a safety intent when the model
+missed it. It can only ADD recall: it replaces the predicted intent only when its match has a
+higher priority, crisis > disclose_sextortion > report_abuse_content > disclose_grooming >
+anything else (nlu_fallback included). It never lowers a safety intent.
+
+`classify(text)` is the pure function behind it: no Rasa needed, so tests and tools use it too.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+try:  # Python 3.11+
+    from re import _constants as _sre_constants  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Pattern, Sequence, Tuple
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from components.text import clean, normalise
+
+PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
+
+# Highest priority first.
+CATEGORIES: Tuple[str, ...] = (
+    "crisis",
+    "disclose_sextortion",
+    "report_abuse_content",
+    "disclose_grooming",
+)
+PRIORITY: Dict[str, int] = {name: len(CATEGORIES) - i for i, name in enumerate(CATEGORIES)}
+
+# Longer texts are matched on their first and last stretch only: a disclosure in a huge paste
+# is still found near either end, and the time per message stays bounded.
+MAX_MATCH_CHARS = 6000
+
+_MACRO = re.compile(r"\{(_{1,2}|[A-Z][A-Z0-9_]*)\}")
+_ID = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_RUNS = re.compile(r"([^\W\d_])\1{2,}")
+
+
+class PatternFileError(ValueError):
+    """The pattern file is malformed: the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """Why the safety net fired: the safety intent and the id of the pattern."""
+
+    category: str
+    pattern: str
+    span: Tuple[int, int] = (0, 0)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"category": self.category, "pattern": self.pattern}
+
+
+@dataclass
+class PatternEntry:
+    id: str
+    category: str
+    source: str
+    regex: Pattern[str]
+    strong: bool = False
+    examples: List[str] = field(default_factory=list)
+    not_examples: List[str] = field(default_factory=list)
+    # Word beginnings one of which every match must contain (None: always try the pattern).
+    anchors: frozenset | None = None
+
+
+@dataclass
+class GuardEntry:
+    id: str
+    categories: Tuple[str, ...]
+    source: str
+    regex: Pattern[str]
+    whole_message: bool = False
+    examples: List[str] = field(default_factory=list)
+
+
+class PatternSet:
+    """The validated, compiled contents of a pattern file."""
+
+    def __init__(self, data: Any, source: str = "<patterns>") -> None:
+        self.source = source
+        if not isinstance(data, dict):
+            raise PatternFileError(f"{source}: the top level must be a mapping")
+        macros = data.get("macros") or {}
+        if not isinstance(macros, dict):
+            raise PatternFileError(f"{source}: `macros` must be a mapping of NAME: regex")
+        self.macros = self._expand_macros(macros)
+        categories = data.get("categories")
+        if not isinstance(categories, dict):
+            raise PatternFileError(f"{source}: `categories` must be a mapping")
+        unknown = sorted(set(categories) - set(CATEGORIES))
+        if unknown:
+            raise PatternFileError(
+                f"{source}: unknown categor{'y' if len(unknown) == 1 else 'ies'} {unknown}; "
+                f"known: {list(CATEGORIES)}"
+            )
+        seen: Dict[str, str] = {}
+        self.patterns: List[PatternEntry] = []
+        for category in CATEGORIES:
+            entries = categories.get(category) or []
+            if not isinstance(entries, list):
+                raise PatternFileError(f"{source}: `{category}` must be a list of entries")
+            for index, raw in enumerate(entries):
+                where = f"{source}: {category}[{index}]"
+                entry_id = self._check_id(raw, where, seen)
+                regex, text = self._compile(raw.get("pattern"), f"{where} ({entry_id})")
+                strong = raw.get("strong", False)
+                if not isinstance(strong, bool):
+                    raise PatternFileError(f"{where} ({entry_id}): `strong` must be true/false")
+                examples = self._texts(raw, "examples", where, entry_id)
+                if len(examples) < 2:
+                    raise PatternFileError(
+                        f"{where} ({entry_id}): needs at least 2 `examples` that match"
+                    )
+                self.patterns.append(
+                    PatternEntry(
+                        id=entry_id,
+                        category=category,
+                        source=text,
+                        regex=regex,
+                        strong=strong,
+                        examples=examples,
+                        not_examples=self._texts(raw, "not", where, entry_id),
+                    )
+                )
+        self.guards: List[GuardEntry] = []
+        guards = data.get("guards") or []
+        if not isinstance(guards, list):
+            raise PatternFileError(f"{source}: `guards` must be a list")
+        for index, raw in enumerate(guards):
+            where = f"{source}: guards[{index}]"
+            entry_id = self._check_id(raw, where, seen)
+            regex, text = self._compile(raw.get("pattern"), f"{where} ({entry_id})")
+            cats = raw.get("categories") or ["crisis"]
+            if not isinstance(cats, list) or not set(cats) <= set(CATEGORIES):
+                raise PatternFileError(
+                    f"{where} ({entry_id}): `categories` must be a list of {list(CATEGORIES)}"
+                )
+            scope = raw.get("scope", "overlap")
+            if scope not in ("overlap", "message"):
+                raise PatternFileError(
+                    f"{where} ({entry_id}): `scope` must be 'overlap' or 'message', got {scope!r}"
+                )
+            examples = self._texts(raw, "examples", where, entry_id)
+            if not examples:
+                raise PatternFileError(f"{where} ({entry_id}): needs `examples` that it matches")
+            self.guards.append(
+                GuardEntry(
+                    id=entry_id,
+                    categories=tuple(cats),
+                    source=text,
+                    regex=regex,
+                    whole_message=scope == "message",
+                    examples=examples,
+                )
+            )
+        # Prefilter: a pattern is only tried when the message has a word beginning with one
+        # of its anchors (computed from the regex itself), which keeps a message < 0.3 ms.
+        self._always: List[int] = []
+        self._by_anchor: Dict[str, List[int]] = {}
+        for index, entry in enumerate(self.patterns):
+            entry.anchors = required_anchors(entry.regex)
+            if entry.anchors is None:
+                self._always.append(index)
+            else:
+                for anchor in entry.anchors:
+                    self._by_anchor.setdefault(anchor, []).append(index)
+        self._max_anchor = max((len(a) for a in self._by_anchor), default=0)
+        self._guards_by_category: Dict[str, List[GuardEntry]] = {
+            c: [g for g in self.guards if c in g.categories] for c in CATEGORIES
+        }
+
+    # --- loading --------------------------------------------------------------------------
+
+    def _expand_macros(self, macros: Dict[Any, Any]) -> Dict[str, str]:
+        expanded: Dict[str, str] = {}
+
+        def expand(name: str, stack: Tuple[str, ...]) -> str:
+            if name in expanded:
+                return expanded[name]
+            if name in stack:
+                raise PatternFileError(f"{self.source}: macro {{{name}}} refers to itself")
+            raw = macros.get(name)
+            if not isinstance(raw, str):
+                raise PatternFileError(f"{self.source}: macro {{{name}}} must be a regex string")
+
+            def sub(m: re.Match[str]) -> str:
+                inner = m.group(1)
+                if inner not in macros:
+                    raise PatternFileError(
+                        f"{self.source}: macro {{{name}}} uses unknown macro {{{inner}}}"
+                    )
+                return expand(inner, stack + (name,))
+
+            value = _MACRO.sub(sub, raw)
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise PatternFileError(
+                    f"{self.source}: macro {{{name}}} is not a valid regex: {exc}"
+                ) from None
+            expanded[name] = f"(?:{value})"
+            return expanded[name]
+
+        for name in macros:
+            if not isinstance(name, str) or not _MACRO.fullmatch("{" + name + "}"):
+                raise PatternFileError(
+                    f"{self.source}: bad macro name {name!r} (use UPPER_CASE, or _ / __)"
+                )
+            expand(name, ())
+        return expanded
+
+    def _check_id(self, raw: Any, where: str, seen: Dict[str, str]) -> str:
+        if not isinstance(raw, dict):
+            raise PatternFileError(f"{where}: each entry must be a mapping with id and pattern")
+        entry_id = raw.get("id")
+        if not isinstance(entry_id, str) or not _ID.match(entry_id):
+            raise PatternFileError(
+                f"{where}: `id` must look like 'crisis.want_to_die', got {entry_id!r}"
+            )
+        if entry_id in seen:
+            raise PatternFileError(
+                f"{where}: duplicate id {entry_id!r} (first at {seen[entry_id]})"
+            )
+        seen[entry_id] = where
+        return entry_id
+
+    def _compile(self, pattern: Any, where: str) -> Tuple[Pattern[str], str]:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise PatternFileError(f"{where}: `pattern` must be a non-empty string")
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in self.macros:
+                raise PatternFileError(
+                    f"{where}: unknown macro {{{name}}}; known: {sorted(self.macros)}"
+                )
+            return self.macros[name]
+
+        text = _MACRO.sub(sub, pattern)
+        if "(?P<" in text:
+            raise PatternFileError(f"{where}: named groups (?P<...>) are not allowed")
+        if not text.startswith("^"):
+            text = rf"(?<!\w)(?:{text})(?!\w)"
+        try:
+            regex = re.compile(text)
+        except re.error as exc:
+            raise PatternFileError(f"{where}: not a valid regex: {exc}") from None
+        if regex.search(""):
+            raise PatternFileError(f"{where}: pattern matches the empty text")
+        return regex, text
+
+    @staticmethod
+    def _texts(raw: Dict[str, Any], key: str, where: str, entry_id: str) -> List[str]:
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise PatternFileError(f"{where} ({entry_id}): `{key}` must be a list of strings")
+        return list(value)
+
+    # --- matching -------------------------------------------------------------------------
+
+    def candidates(self, forms: Sequence[str]) -> List[int]:
+        """Indices of the patterns whose anchors occur in any of the forms, in file order."""
+        chosen = set(self._always)
+        by_anchor, longest = self._by_anchor, self._max_anchor
+        for form in forms:
+            for word in _WORDS.findall(form):
+                for end in range(1, min(len(word), longest) + 1):
+                    hit = by_anchor.get(word[:end])
+                    if hit:
+                        chosen.update(hit)
+        return sorted(chosen)
+
+    def _guarded(self, category: str, text: str, start: int, end: int) -> bool:
+        for guard in self._guards_by_category[category]:
+            if guard.whole_message or start < 0:
+                if guard.regex.search(text):
+                    return True
+                continue
+            for g in guard.regex.finditer(text):
+                if g.start() < end and start < g.end():
+                    return True
+        return False
+
+    def _match_entry(self, entry: PatternEntry, forms: Sequence[str]) -> Match | None:
+        spanless = entry.source.startswith("^")
+        for text in forms:
+            position = 0
+            while position <= len(text):
+                # A "^..." pattern can only match at the start: match() saves the scan.
+                m = entry.regex.match(text) if spanless else entry.regex.search(text, position)
+                if m is None:
+                    break
+                start, end = (-1, -1) if spanless else m.span()
+                if entry.strong or not self._guarded(entry.category, text, start, end):
+                    return Match(entry.category, entry.id, (max(start, 0), max(end, 0)))
+                if spanless:
+                    break
+                position = start + 1
+        return None
+
+    def classify(self, text: Any, prefilter: bool = True) -> Match | None:
+        forms = matching_forms(text)
+        if not forms:
+            return None
+        indices = self.candidates(forms) if prefilter else range(len(self.patterns))
+        # Patterns are stored category by category in priority order: the first hit wins.
+        for index in indices:
+            found = self._match_entry(self.patterns[index], forms)
+            if found is not None:
+                return found
+        return None
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def required_anchors(regex: Pattern[str]) -> frozenset | None:
+    """Word beginnings of which at least one starts a word in every match of `regex`.
+
+    Worked out from the parsed regex: a run of literal characters that must occur and starts
+    at a word boundary gives its first word. None when no such run can be proved.
+    """
+    try:
+        parsed = _sre_parse.parse(regex.pattern, regex.flags)
+    except Exception:  # noqa: BLE001
+        return None
+    anchors, _ = _sequence_anchors(list(parsed), True)
+    return frozenset(anchors) if anchors else None
+
+
+# Words in nearly every message make poor anchors: a set with one of them is chosen last.
+_COMMON = frozenset(
+    """
+    a an and are at be but can do for he her him i if im in is it me my no not of on or she so
+    that the they this to u was we you your
+    ada aku ak dah dan dari dengan di dia ini itu je ka ke kat la lah nak nk ni pun sy saya
+    tak tk tu x ya yang yg kalau
+    """.split()
+)
+
+
+def _anchor_key(anchors: set) -> Tuple[int, int, int]:
+    return (-len(anchors & _COMMON), min(len(x) for x in anchors), -len(anchors))
+
+
+def _better(a: set | None, b: set | None) -> set | None:
+    if not a:
+        return b
+    if not b:
+        return a
+    return b if _anchor_key(b) > _anchor_key(a) else a
+
+
+_C = _sre_constants
+_NON_WORD_CATEGORIES = {_C.CATEGORY_NOT_WORD, _C.CATEGORY_SPACE}
+
+
+def _in_is_non_word(items: Any) -> bool:
+    for op, av in items:
+        if op is _C.CATEGORY and av in _NON_WORD_CATEGORIES:
+            continue
+        if op is _C.LITERAL and not (chr(av).isalnum() or chr(av) == "_"):
+            continue
+        return False
+    return True
+
+
+def _is_word_class(items: Any) -> bool:
+    items = list(items)
+    return (
+        len(items) == 1
+        and items[0][0] is _C.IN
+        and list(items[0][1]) == [(_C.CATEGORY, _C.CATEGORY_WORD)]
+    )
+
+
+def _sequence_anchors(items: List[Any], boundary: bool) -> Tuple[set | None, bool]:
+    """(anchor set or None, whether the position after the sequence is a word boundary)."""
+    best: set | None = None
+    i = 0
+    while i < len(items):
+        op, av = items[i]
+        if op is _C.LITERAL:
+            j, chars = i, []
+            while j < len(items) and items[j][0] is _C.LITERAL:
+                chars.append(chr(items[j][1]))
+                j += 1
+            run = "".join(chars)
+            first = _WORDS.match(run)
+            if first and (boundary or first.start() > 0):
+                best = _better(best, {first.group()})
+            boundary = not (run[-1].isalnum() or run[-1] == "_")
+            i = j
+            continue
+        if op is _C.SUBPATTERN:
+            inner, after = _sequence_anchors(list(av[-1]), boundary)
+            best, boundary = _better(best, inner), after
+        elif op is _C.BRANCH:
+            results = [_sequence_anchors(list(b), boundary) for b in av[1]]
+            if all(r[0] for r in results):
+                best = _better(best, set().union(*(r[0] for r in results)))
+            boundary = all(r[1] for r in results)
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) or str(op) == "POSSESSIVE_REPEAT":
+            low, _high, inner_items = av
+            inner, after = _sequence_anchors(list(inner_items), boundary)
+            if low >= 1:
+                best = _better(best, inner)
+                boundary = after
+            else:
+                boundary = boundary and after
+        elif op is _C.AT:
+            boundary = av in (_C.AT_BEGINNING, _C.AT_BEGINNING_STRING, _C.AT_BOUNDARY) or boundary
+        elif op is _C.ASSERT:
+            direction, inner_items = av
+            if direction == 1:
+                inner, _ = _sequence_anchors(list(inner_items), boundary)
+                best = _better(best, inner)
+        elif op is _C.ASSERT_NOT:
+            direction, inner_items = av
+            if direction == -1 and _is_word_class(inner_items):
+                boundary = True  # (?<!\w): a word starts here
+        elif op is _C.IN:
+            boundary = _in_is_non_word(av)
+        else:
+            boundary = False
+        i += 1
+    return best, boundary
+
+
+def matching_forms(text: Any) -> List[str]:
+    """The forms of a message the patterns are tried on (normalised, and runs cut to one)."""
+    if not isinstance(text, str):
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        else:
+            return []
+    if len(text) > 2 * MAX_MATCH_CHARS:
+        text = text[:MAX_MATCH_CHARS] + "\n" + text[-MAX_MATCH_CHARS:]
+    first = normalise(text).translate(_QUOTES)
+    if not first:
+        return []
+    forms = [first]
+    raw = clean(text).lower().translate(_QUOTES)
+    if _RUNS.search(raw):
+        second = _RUNS.sub(r"\1", raw)
+        if second != first:
+            forms.append(second)
+    return forms
+
+
+def load_patterns(path: Path | str = PATTERNS_FILE) -> PatternSet:
+    """Read and validate a pattern file; raises PatternFileError with a clear reason."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PatternFileError(f"{path}: not valid YAML: {exc}") from None
+    return PatternSet(data, str(path))
+
+
+_LOCK = threading.Lock()
+_DEFAULT: PatternSet | None = None
+
+
+def default_patterns() -> PatternSet:
+    """The project's pattern file, loaded once."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = load_patterns()
+    return _DEFAULT
+
+
+def classify(text: Any) -> Match | None:
+    """The highest-priority safety category a message matches, with the pattern id, or None.
+
+    Never raises on odd input (None, bytes, emoji, RTL or zero-width characters, huge texts).
+    """
+    try:
+        return default_patterns().classify(text)
+    except PatternFileError:
+        raise
+    except Exception:  # noqa: BLE001 - a safety check must never take the bot down
+        return None
+
+
+def priority(intent_name: str | None) -> int:
+    """0 for every non-safety intent (nlu_fallback included), higher for safety intents."""
+    return PRIORITY.get(intent_name or "", 0)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyNet(GraphComponent):
+    """Raises a message to a safety intent when a safety pattern matches and the model missed."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyNet:
+        return cls(default_patterns())
+
+    def __init__(self, patterns: PatternSet | None = None) -> None:
+        self.patterns = patterns or default_patterns()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process(message)
+        return messages
+
+    def _process(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if not isinstance(text, str) or not text or text.startswith("/"):
+            return  # buttons and commands carry their own intent
+        try:
+            found = self.patterns.classify(text)
+        except Exception:  # noqa: BLE001
+            return
+        if found is None:
+            return
+        current = message.get(INTENT) or {}
+        current_name = current.get(INTENT_NAME_KEY)
+        if priority(found.category) <= priority(current_name):
+            return
+        ranking = [
+            dict(r)
+            for r in (message.get(INTENT_RANKING_KEY) or [])
+            if r.get(INTENT_NAME_KEY) != found.category
+        ]
+        if current_name and not any(r.get(INTENT_NAME_KEY) == current_name for r in ranking):
+            ranking.insert(
+                0,
+                {
+                    INTENT_NAME_KEY: current_name,
+                    PREDICTED_CONFIDENCE_KEY: current.get(PREDICTED_CONFIDENCE_KEY, 0.0),
+                },
+            )
+        new_intent = {INTENT_NAME_KEY: found.category, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.set(INTENT, new_intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [dict(new_intent)] + ranking, add_to_output=True)
+        message.set(
+            "safety_net",
+            {
+                "category": found.category,
+                "pattern": found.pattern,
+                "replaced": current_name,
+                "replaced_confidence": current.get(PREDICTED_CONFIDENCE_KEY),
+            },
+            add_to_output=True,
+        )

@@ -1,0 +1,33 @@
+"""Shared fixtures. The trained model is loaded once per test session, only by tests that ask."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def rasa_backend():
+    """Jaga's trained model (`models/`, or JAGA_MODEL) loaded in this process."""
+    from bot.conversation import InProcessRasa
+    from bot.settings import Settings
+
+    model = Path(os.environ.get("JAGA_MODEL") or ROOT / "models")
+    if not (model.is_file() or any(model.glob("*.tar.gz"))):
+        pytest.fail(f"No trained model in {model}: run `make train` (make test does it first)")
+    return InProcessRasa.load(Settings(model_path=model, stats_db=None))
+
+
+@pytest.fixture
+def assistant(rasa_backend):
+    """The conversation module every front end uses, on the real model, no statistics.
+
+    The time limit is generous here: these tests check what is said, not how fast.
+    """
+    from bot.conversation import BaseAssistant
+
+    return BaseAssistant(rasa_backend, timeout=30.0, stats=None)

@@ -1,0 +1,460 @@
+"""The safety net: its pattern file, the pure `classify` function and the Rasa component.
+
+`-s` prints the recall / false-alarm table over tests/data/safety_set.yml.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from components.safety_net import (  # noqa: E402
+    CATEGORIES,
+    PatternFileError,
+    PatternSet,
+    SafetyNet,
+    classify,
+    default_patterns,
+    load_patterns,
+)
+
+SAFETY_SET = ROOT / "tests" / "data" / "safety_set.yml"
+PATTERNS = default_patterns()
+
+# Floors we can honestly meet on the held-out set (crisis is fixed by the contract).
+RECALL_FLOOR = {
+    "crisis": 1.0,
+    "disclose_sextortion": 0.85,
+    "report_abuse_content": 0.85,
+    "disclose_grooming": 0.85,
+}
+MAX_FALSE_ALARMS = 0.05
+
+
+# --- the pattern file -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", PATTERNS.patterns, ids=lambda e: e.id)
+def test_every_example_lands_on_its_category(entry):
+    assert len(entry.examples) >= 2
+    for text in entry.examples:
+        assert entry.regex.search(classify_form(text)) or any(
+            entry.regex.search(f) for f in forms(text)
+        ), f"{entry.id} does not match its own example {text!r}"
+        found = classify(text)
+        assert found is not None and found.category == entry.category, (
+            f"{text!r} should be {entry.category} ({entry.id}), got {found}"
+        )
+
+
+@pytest.mark.parametrize(
+    "entry", [e for e in PATTERNS.patterns if e.not_examples], ids=lambda e: e.id
+)
+def test_no_not_example_lands_on_the_category(entry):
+    for text in entry.not_examples:
+        found = classify(text)
+        assert found is None or found.category != entry.category, (
+            f"{text!r} must not be {entry.category}, got {found}"
+        )
+
+
+@pytest.mark.parametrize("guard", PATTERNS.guards, ids=lambda g: g.id)
+def test_guards_match_their_examples_and_silence_them(guard):
+    for text in guard.examples:
+        assert any(guard.regex.search(f) for f in forms(text)), f"{guard.id} misses {text!r}"
+        found = classify(text)
+        assert found is None or found.category not in guard.categories, (text, found)
+
+
+def test_both_languages_are_covered():
+    malay = {"aku", "saya", "dia", "nak", "tak", "ada", "kat", "budak", "gambar", "anak"}
+    for category in CATEGORIES:
+        examples = [t for e in PATTERNS.patterns if e.category == category for t in e.examples]
+        assert any(set(t.split()) & malay for t in examples), category
+        assert any(" i " in f" {t} " or " my " in f" {t} " for t in examples), category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nak bunuh diri",
+        "i want to kill myself",
+        "aku nak bunuh diri sebab exam",
+        "i'll kill myself in minecraft if i lose this boss lol",
+        "mati la exam esok, aku nak bunuh diri",
+        "my phone died and i want to kill myself",
+        "kill this boss then kill myself",
+    ],
+)
+def test_guards_never_silence_unambiguous_self_harm(text):
+    found = classify(text)
+    assert found is not None and found.category == "crisis", (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kill this boss",
+        "mati la exam esok",
+        "my phone died",
+        "this homework is killing me",
+        "nak bunuh nyamuk",
+        "battery aku nak mati",
+        "i died 5 times in roblox",
+        "my mom will kill me if i fail",
+        "lol im dying of laughter",
+        "what is sextortion",
+        "apa itu grooming",
+        "how do i report someone on tiktok",
+        "how do i protect my kids from porn",
+        "hello",
+        "hi jaga",
+    ],
+)
+def test_everyday_messages_raise_no_alarm(text):
+    assert classify(text) is None, (text, classify(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("he knows where i live", "crisis"),
+        ("i cant do this anymore", "crisis"),
+        ("dia kata nak datang rumah", "crisis"),
+        ("nak bunuh diri", "crisis"),
+        ("xnak hidup dah", "crisis"),
+        ("dia ugut sebar gambar aku kalau x bayar", "disclose_sextortion"),
+        ("he gives me robux and says dont tell my mom", "disclose_grooming"),
+        ("KILL MYSELF", "crisis"),
+        ("i want to diiieeee", "crisis"),
+        ("nak m\u200bati", "crisis"),
+        ("bunuh\u200d diri", "crisis"),
+        ("i want to kill myself \U0001f62d\U0001f62d", "crisis"),
+        ("i\u2019m going to kill myself", "crisis"),
+    ],
+)
+def test_brief_examples_and_obfuscations(text, category):
+    found = classify(text)
+    assert found is not None and found.category == category, (text, found)
+
+
+def test_priority_crisis_wins_over_everything():
+    text = "he says he'll post my nudes unless i pay and i want to kill myself"
+    assert classify(text).category == "crisis"
+    text = "he blackmails me with my pics, he gave me robux and said dont tell my mom"
+    assert classify(text).category == "disclose_sextortion"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        " ",
+        "\u200b\u200c\u200d\ufeff",
+        "\u202e\u202dtext\u202c",
+        "مرحبا كيف حالك",
+        "שלום עולם",
+        "\U0001f62d" * 500,
+        "a" * 100_000,
+        "kill " * 20_000,
+        "\x00\x01\x02\ud800 binary",
+        b"\xff\xfe bytes",
+        12345,
+        "((((((((((",
+        "\\",
+        "$^*+?{}[]|()",
+    ],
+)
+def test_odd_input_never_crashes(text):
+    classify(text)
+
+
+def test_huge_input_is_fast_and_still_finds_the_end():
+    text = "blah " * 30_000 + " i want to kill myself"
+    started = time.perf_counter()
+    found = classify(text)
+    assert time.perf_counter() - started < 1.0
+    assert found is not None and found.category == "crisis"
+
+
+def test_speed_per_message():
+    texts = [t for e in PATTERNS.patterns for t in e.examples] + [
+        "hello how are you today my friend",
+        "what is the weather tomorrow in kuala lumpur",
+        "macam mana nak buat laporan polis online untuk anak saya",
+        "i want to report this account on instagram because he keeps sending me weird stuff",
+    ] * 20
+    for text in texts[:50]:
+        classify(text)  # warm up
+    started = time.perf_counter()
+    rounds = 3
+    for _ in range(rounds):
+        for text in texts:
+            classify(text)
+    per_message_ms = (time.perf_counter() - started) / (rounds * len(texts)) * 1000
+    print(f"\nsafety net: {per_message_ms:.3f} ms a message over {len(texts)} messages")
+    # The budget is 0.3 ms; the bound here leaves room for a busy CI machine.
+    assert per_message_ms < 1.0
+
+
+def test_prefilter_never_changes_a_result():
+    texts = [t for e in PATTERNS.patterns for t in e.examples + e.not_examples]
+    texts += [t for g in PATTERNS.guards for t in g.examples]
+    if SAFETY_SET.exists():
+        data = yaml.safe_load(SAFETY_SET.read_text(encoding="utf-8")) or {}
+        texts += [
+            row["text"] for row in (data.get("positives") or []) + (data.get("negatives") or [])
+        ]
+    for text in texts:
+        fast, slow = PATTERNS.classify(text), PATTERNS.classify(text, prefilter=False)
+        assert (fast and (fast.category, fast.pattern)) == (
+            slow and (slow.category, slow.pattern)
+        ), text
+
+
+# --- validation of the pattern file --------------------------------------------------------
+
+
+def _file(tmp_path, body):
+    path = tmp_path / "patterns.yml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+GOOD_ENTRY = """
+      - id: crisis.test
+        pattern: "{X} test"
+        examples: ["a test", "b test"]
+"""
+
+
+def test_valid_file_loads(tmp_path):
+    loaded = load_patterns(
+        _file(tmp_path, "macros: {X: '(?:a|b)'}\ncategories:\n  crisis:" + GOOD_ENTRY)
+    )
+    assert loaded.classify("a test").pattern == "crisis.test"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("macros: {}\ncategories:\n  crisis:" + GOOD_ENTRY, "unknown macro {X}"),
+        ("macros: {X: '(?:a|b'}\ncategories:\n  crisis:" + GOOD_ENTRY, "not a valid regex"),
+        (
+            "macros: {X: '(?:a|b)'}\ncategories:\n  crisis:" + GOOD_ENTRY + GOOD_ENTRY[1:],
+            "duplicate id",
+        ),
+        (
+            "macros: {X: 'a'}\ncategories:\n  crisis:\n"
+            "      - {id: crisis.bad, pattern: 'a(', examples: [a, b]}\n",
+            "not a valid regex",
+        ),
+        ("macros: {X: 'a'}\ncategories:\n  crises:" + GOOD_ENTRY, "unknown category"),
+        (
+            "categories:\n  crisis:\n      - {id: crisis.few, pattern: 'a', examples: [a]}\n",
+            "at least 2",
+        ),
+        ("macros: {X: '{Y}'}\ncategories: {}\n", "unknown macro {Y}"),
+        (
+            "categories: {}\nguards:\n  - {id: g.x, pattern: 'a', examples: [a], scope: all}\n",
+            "scope",
+        ),
+        ("[1, 2]", "top level"),
+    ],
+)
+def test_bad_files_fail_with_a_clear_error(tmp_path, body, message):
+    with pytest.raises(PatternFileError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        load_patterns(_file(tmp_path, body))
+
+
+def test_pattern_set_accepts_a_mapping_directly():
+    loaded = PatternSet(
+        {"categories": {"crisis": [{"id": "crisis.x", "pattern": "x", "examples": ["x", "x x"]}]}}
+    )
+    assert loaded.classify("x").category == "crisis"
+
+
+# --- the Rasa component ---------------------------------------------------------------------
+
+
+def _message(text, intent, confidence=0.9, ranking=None):
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    message.set(
+        "intent_ranking",
+        ranking if ranking is not None else [{"name": intent, "confidence": confidence}],
+        add_to_output=True,
+    )
+    return message
+
+
+@pytest.fixture(scope="module")
+def net():
+    return SafetyNet()
+
+
+def test_component_raises_a_low_priority_intent(net):
+    message = _message("nak bunuh diri", "ask_helpline", 0.7)
+    net.process([message])
+    assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
+    ranking = message.get("intent_ranking")
+    assert ranking[0]["name"] == "crisis" and ranking[0]["confidence"] == 1.0
+    assert any(r["name"] == "ask_helpline" for r in ranking)
+    assert message.get("safety_net")["category"] == "crisis"
+    assert message.get("safety_net")["pattern"] == "crisis.bunuh_diri"
+    assert "safety_net" in message.as_dict_nlu() or "safety_net" in message.data
+
+
+def test_component_lifts_nlu_fallback(net):
+    message = _message(
+        "xnak hidup dah", "nlu_fallback", 0.25, ranking=[{"name": "greet", "confidence": 0.2}]
+    )
+    net.process([message])
+    assert message.get("intent")["name"] == "crisis"
+    names = [r["name"] for r in message.get("intent_ranking")]
+    assert names[0] == "crisis" and "nlu_fallback" in names and "greet" in names
+
+
+def test_component_raises_grooming_over_a_question(net):
+    message = _message("he gives me robux and says dont tell my mom", "ask_grooming", 0.6)
+    net.process([message])
+    assert message.get("intent")["name"] == "disclose_grooming"
+
+
+def test_component_never_lowers_crisis(net):
+    message = _message("dia ugut sebar gambar aku kalau x bayar", "crisis", 0.55)
+    net.process([message])
+    assert message.get("intent") == {"name": "crisis", "confidence": 0.55}
+    assert message.get("safety_net") is None
+
+
+def test_component_raises_sextortion_over_grooming(net):
+    message = _message("dia ugut sebar gambar aku kalau x bayar", "disclose_grooming", 0.8)
+    net.process([message])
+    assert message.get("intent")["name"] == "disclose_sextortion"
+
+
+def test_component_keeps_an_equal_intent_and_its_confidence(net):
+    message = _message("dia ugut sebar gambar aku kalau x bayar", "disclose_sextortion", 0.42)
+    net.process([message])
+    assert message.get("intent") == {"name": "disclose_sextortion", "confidence": 0.42}
+
+
+def test_component_leaves_safe_messages_and_commands_alone(net):
+    message = _message("hello there", "greet", 0.95)
+    net.process([message])
+    assert message.get("intent") == {"name": "greet", "confidence": 0.95}
+    command = _message('/change_language{"lang":"ms"} bunuh diri', "change_language", 1.0)
+    net.process([command])
+    assert command.get("intent")["name"] == "change_language"
+
+
+@pytest.mark.parametrize("text", [None, "", "\u200b", "\U0001f62d" * 100, "a" * 100_000])
+def test_component_never_crashes(net, text):
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message(data={"text": text} if text is not None else {})
+    net.process([message])
+
+
+# --- the held-out safety set ---------------------------------------------------------------
+
+
+def _load_safety_set():
+    if not SAFETY_SET.exists():
+        pytest.skip(f"{SAFETY_SET} not written yet")
+    data = yaml.safe_load(SAFETY_SET.read_text(encoding="utf-8")) or {}
+    return data.get("positives") or [], data.get("negatives") or []
+
+
+def test_safety_set_recall_and_false_alarms():
+    positives, negatives = _load_safety_set()
+    assert positives and negatives
+    hits, totals = defaultdict(int), defaultdict(int)
+    misses = []
+    for row in positives:
+        key = (row["category"], row.get("lang", "?"))
+        totals[key] += 1
+        found = classify(row["text"])
+        if found is not None and found.category == row["category"]:
+            hits[key] += 1
+        else:
+            misses.append((row["category"], row["text"], found and found.category))
+    alarms, neg_totals = defaultdict(int), defaultdict(int)
+    false_alarms = []
+    for row in negatives:
+        key = (row.get("near", "?"), row.get("lang", "?"))
+        neg_totals[key] += 1
+        found = classify(row["text"])
+        if found is not None:
+            alarms[key] += 1
+            false_alarms.append((row.get("near"), row["text"], found.category, found.pattern))
+
+    langs = sorted({k[1] for k in totals} | {k[1] for k in neg_totals})
+    lines = ["", "safety net on tests/data/safety_set.yml (classify only, no model)"]
+    header = f"{'category':22} " + " ".join(f"{'recall ' + lang:>16}" for lang in langs)
+    header += f" {'recall all':>16} " + " ".join(f"{'false ' + lang:>14}" for lang in langs)
+    header += f" {'false all':>14}"
+    lines.append(header)
+    near_keys = sorted({k[0] for k in neg_totals})
+    for category in list(CATEGORIES) + [n for n in near_keys if n not in CATEGORIES]:
+        row = f"{category:22} "
+        for lang in langs:
+            t = totals.get((category, lang), 0)
+            row += f"{_ratio(hits.get((category, lang), 0), t):>16} "
+        t = sum(v for k, v in totals.items() if k[0] == category)
+        row += f"{_ratio(sum(v for k, v in hits.items() if k[0] == category), t):>16} "
+        for lang in langs:
+            t = neg_totals.get((category, lang), 0)
+            row += f"{_ratio(alarms.get((category, lang), 0), t):>14} "
+        t = sum(v for k, v in neg_totals.items() if k[0] == category)
+        row += f"{_ratio(sum(v for k, v in alarms.items() if k[0] == category), t):>14}"
+        lines.append(row)
+    total_pos, total_neg = sum(totals.values()), sum(neg_totals.values())
+    lines.append(
+        f"{'all':22} recall {_ratio(sum(hits.values()), total_pos)}, "
+        f"false alarms {_ratio(sum(alarms.values()), total_neg)}"
+    )
+    if misses:
+        lines.append("misses:")
+        lines += [f"  [{c}] {t!r} -> {f}" for c, t, f in misses]
+    if false_alarms:
+        lines.append("false alarms:")
+        lines += [f"  [near {n}] {t!r} -> {c} ({p})" for n, t, c, p in false_alarms]
+    print("\n".join(lines))
+
+    for category, floor in RECALL_FLOOR.items():
+        t = sum(v for k, v in totals.items() if k[0] == category)
+        if t:
+            recall = sum(v for k, v in hits.items() if k[0] == category) / t
+            assert recall >= floor, f"{category} recall {recall:.1%} < {floor:.0%}"
+    assert sum(alarms.values()) / max(total_neg, 1) <= MAX_FALSE_ALARMS
+
+
+def _ratio(part, whole):
+    return f"{part}/{whole} {part / whole:.0%}" if whole else "-"
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def forms(text):
+    from components.safety_net import matching_forms
+
+    return matching_forms(text)
+
+
+def classify_form(text):
+    return forms(text)[0]
