@@ -99,7 +99,9 @@ async def test_grooming_disclosure_then_safe_gets_what_to_do(assistant):
 
 
 async def test_abuse_material_report_says_never_save_or_forward_it(assistant):
-    turn = await assistant.respond(new_user(), "there are child abuse videos in this telegram group")
+    turn = await assistant.respond(
+        new_user(), "there are child abuse videos in this telegram group"
+    )
     assert turn.intent == "report_abuse_content"
     text = turn.reply_text.lower()
     assert "forward" in text and ("save" in text or "download" in text)
@@ -136,8 +138,11 @@ async def test_gibberish_gets_the_kind_fallback_with_the_menu(assistant):
 
 
 async def test_every_referral_link_is_a_real_https_address(assistant):
-    for text in ["how do I report him", "how do I get my photo deleted from the internet",
-                 "I want to talk to someone"]:
+    for text in [
+        "how do I report him",
+        "how do I get my photo deleted from the internet",
+        "I want to talk to someone",
+    ]:
         turn = await assistant.respond(new_user(), text)
         urls = [b.url for r in turn.replies for b in r.buttons if b.url]
         assert urls, text

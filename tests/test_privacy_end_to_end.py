@@ -1,4 +1,4 @@
-"""After a conversation, nothing stored holds a phone number, an IC number, an e-mail or an image."""
+"""After a conversation nothing stored holds a phone number, IC number, e-mail or image."""
 
 from __future__ import annotations
 
