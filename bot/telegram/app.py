@@ -157,6 +157,7 @@ async def _run(settings: Settings, assistant: Assistant | None) -> None:
         from bot.conversation import build_assistant
 
         assistant = await build_assistant(settings)
+        assistant.watch_model()  # a newly trained model is picked up live
     try:
         await serve(settings, assistant, stop=stop)
     finally:
@@ -183,6 +184,7 @@ def main() -> None:
     """`python -m bot telegram`."""
     try:
         settings = Settings.from_env()
+        require_token(settings)  # before the model loads, so the mistake shows at once
         configure_logging(settings.log_level)
         run(settings)
     except SettingsError as error:
