@@ -292,6 +292,11 @@ def _age_note(service: Service, lang: str) -> str | None:
     return None
 
 
+def _first_sentence(text: str) -> str:
+    head, sep, _ = text.partition(". ")
+    return head + "." if sep else text
+
+
 def _line(service: Service, lang: str, age_known: bool, adult_mode: bool) -> str:
     words = _WORDS[lang]
     name = service.display_name(lang)
@@ -303,9 +308,11 @@ def _line(service: Service, lang: str, age_known: bool, adult_mode: bool) -> str
     if adult_mode and service.serves == "child":
         qualifiers.append(words["for_child"])
     head = f"• {name}" + (f" ({'; '.join(qualifiers)})" if qualifiers else "")
-    purpose = service.purpose[lang]
+    # One line a service: its first sentence, and how to reach it. A frightened child reads
+    # the first words only, so the rest of the directory's text stays in the YAML.
+    purpose = _first_sentence(service.purpose[lang])
     parts = [purpose]
-    if service.how:
+    if service.how and not service.phone:  # e.g. "Go to the Emergency Department..."
         parts.append(service.how[lang])
     if service.note:
         parts.append(service.note[lang])
