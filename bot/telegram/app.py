@@ -26,7 +26,7 @@ from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.settings import Settings, SettingsError
-from bot.telegram.handlers import register_all
+from bot.telegram.handlers import quiz, register_all
 from bot.telegram.handlers.commands import set_commands
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.ratelimit import RetryingRateLimiter
@@ -90,6 +90,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     bot_data.settings_ = settings
     bot_data.reply_deadline = settings.reply_timeout + DEADLINE_MARGIN
     register_all(application)
+    quiz.register(application)  # group -1: /quiz and its buttons, before the generic handlers
     return application
 
 

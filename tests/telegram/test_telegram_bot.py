@@ -89,14 +89,14 @@ async def test_start_registers_commands_and_sends_privacy_card_then_menu(jaga, a
     assert "language_code" not in english.params
     assert malay.params["language_code"] == "ms"
     assert {c["command"] for c in english.params["commands"]} >= {
-        "start", "help", "language", "privacy", "forget", "helpline", "quiz"
+        "start", "help", "language", "privacy", "forget", "helpline", "quiz", "parents"
     }  # fmt: skip
     assert any("Padam" in c["description"] for c in malay.params["commands"])
 
-    jaga.push(message_update(CHILD, "/start parent"))
+    jaga.push(message_update(CHILD, "/start child"))
     sent = await jaga.wait_sent(CHILD, 2)
 
-    assert assistant.calls == [(f"tg:{CHILD}", '/ask_help_menu{"mode":"parent"}', "en")]
+    assert assistant.calls == [(f"tg:{CHILD}", '/ask_help_menu{"mode":"child"}', "en")]
     assert sent[0].params["text"] == html.escape(messages.text("privacy_card", "en"), quote=False)
     assert sent[1].params["text"] == "Here is what I can help with."
     assert all(c.params["parse_mode"] == "HTML" for c in sent)
@@ -119,13 +119,13 @@ async def test_start_without_or_with_unknown_payload_shows_plain_menu(jaga, assi
 
 
 async def test_each_command_sends_its_intent(jaga, assistant):
-    commands = ["/help", "/language", "/privacy", "/helpline", "/quiz", "/whatever"]
+    commands = ["/help", "/language", "/privacy", "/helpline", "/parents", "/whatever"]
     for number, command in enumerate(commands):
         jaga.push(message_update(CHILD, command, message_id=number + 1))
     await jaga.wait_sent(CHILD, len(commands))
     assert assistant.texts() == [
-        "/ask_help_menu", "/change_language", "/ask_privacy", "/ask_helpline", "/start_quiz",
-        "/ask_help_menu",
+        "/ask_help_menu", "/change_language", "/ask_privacy", "/ask_helpline",
+        '/ask_parent_guidance{"mode":"parent"}', "/ask_help_menu",
     ]  # fmt: skip
 
 

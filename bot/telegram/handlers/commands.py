@@ -1,8 +1,8 @@
 """Slash commands. Each sends the assistant the intent the command stands for, so the
 answer comes from Rasa in the user's language.
 
-/quiz is a hook: it sends `/start_quiz`. A quiz module may replace it by registering its
-own `CommandHandler("quiz", ...)` in handler group -1 and raising `ApplicationHandlerStop`.
+/quiz is not here: `handlers/quiz.py` plays the Klik Dengan Bijak quiz itself (handler group
+-1). /parents and the `parent` deep link open the parents' path (`PARENT_PATH`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.replies import Reply
 from bot.telegram import turns
+from bot.telegram.handlers import quiz
 from bot.telegram.state import Context
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ COMMANDS = {
         ("privacy", "Who can see this chat"),
         ("forget", "Delete our conversation"),
         ("quiz", "Online safety quiz"),
+        ("parents", "For parents"),
     ],
     "ms": [
         ("start", "Mula guna Jaga"),
@@ -40,8 +42,13 @@ COMMANDS = {
         ("privacy", "Siapa boleh lihat chat ini"),
         ("forget", "Padam perbualan kita"),
         ("quiz", "Kuiz keselamatan dalam talian"),
+        ("parents", "Untuk ibu bapa"),
     ],
 }
+
+# The parents' path: the parent guidance with its topic buttons (warning signs, how to talk,
+# the first hour, where to get help), with the `mode` slot set to parent.
+PARENT_PATH = '/ask_parent_guidance{"mode":"parent"}'
 
 # Each command is one intent; the payload syntax sets entities (docs/architecture.md).
 INTENT_OF = {
@@ -49,7 +56,17 @@ INTENT_OF = {
     "language": "/change_language",
     "privacy": "/ask_privacy",
     "helpline": "/ask_helpline",
-    "quiz": "/start_quiz",
+    "parents": PARENT_PATH,
+}
+
+# For teachers (`/start educator`): where the classroom material is.
+EDUCATOR_NOTE = {
+    "en": "For a class: run “make demo” on one computer to open Jaga's classroom web chat "
+    "(scenarios to play step by step and the quiz, offline; see docs/classroom.md). Here on "
+    "Telegram, /quiz starts the Klik Dengan Bijak quiz.",
+    "ms": "Untuk kelas: jalankan “make demo” pada satu komputer untuk membuka chat web bilik "
+    "darjah Jaga (senario dimainkan langkah demi langkah dan kuiz, tanpa internet; lihat "
+    "docs/classroom.md). Di Telegram, /quiz memulakan kuiz Klik Dengan Bijak.",
 }
 
 
@@ -70,22 +87,35 @@ async def set_commands(application: Application) -> None:
 
 
 async def start(update: Update, context: Context) -> None:
-    """/start [child|parent|educator]: the privacy card and the menu, in the chosen mode."""
+    """/start [child|parent|educator|quiz]: the privacy card, then the menu in the chosen mode;
+    `parent` lands on the parents' path, `educator` adds where the classroom material is,
+    `quiz` starts a quiz round.
+    """
     if not await turns.admit(update, context):
         return
     mode = context.args[0].lower() if context.args else ""
-    payload = "/ask_help_menu"
-    if mode in START_MODES:
-        payload += json.dumps({"mode": mode}, separators=(",", ":"))
+    if mode == quiz.DEEP_LINK:  # from the quiz's group redirect: the card, then the quiz
+        lang = await quiz.quiz_lang(update, context)
+        await turns.send_note(update, context, turns.message_text("privacy_card", lang))
+        await quiz.start_round(update, context)
+        return
+    if mode == "parent":
+        payload = PARENT_PATH
+    elif mode in START_MODES:
+        payload = "/ask_help_menu" + json.dumps({"mode": mode}, separators=(",", ":"))
+    else:
+        payload = "/ask_help_menu"
     turn = await turns.ask(update, context, text=payload)
     card = turns.message_text("privacy_card", turn.lang)
     if not turn.degraded and all(reply.text.strip() != card.strip() for reply in turn.replies):
         turn.replies.insert(0, Reply(card))
+    if mode == "educator" and not turn.degraded:
+        turn.replies.append(Reply(EDUCATOR_NOTE.get(turn.lang, EDUCATOR_NOTE["en"])))
     await turns.send_turn(update, context, turn)
 
 
 async def intent_command(update: Update, context: Context) -> None:
-    """/help, /language, /privacy, /helpline, /quiz."""
+    """/help, /language, /privacy, /helpline, /parents."""
     if not await turns.admit(update, context):
         return
     message = update.effective_message
@@ -106,6 +136,7 @@ async def forget(update: Update, context: Context) -> None:
         await context.bot_data.assistant.forget(sender)
     finally:
         turns.forget_sender(update, context)
+        quiz.forget(context)
 
 
 async def unknown_command(update: Update, context: Context) -> None:
