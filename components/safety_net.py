@@ -476,13 +476,41 @@ def matching_forms(text: Any) -> List[str]:
     return forms
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping.
+
+    Plain YAML keeps the last of two equal keys silently: an entry that lost its `id:` line
+    would swallow the next entry's `pattern`, and a whole pattern would vanish unnoticed.
+    """
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> Dict[Any, Any]:
+    seen: set = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise PatternFileError(
+                f"line {key_node.start_mark.line + 1}: key {key!r} given twice in one entry"
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _unique_mapping,  # type: ignore[arg-type]
+)
+
+
 def load_patterns(path: Path | str = PATTERNS_FILE) -> PatternSet:
     """Read and validate a pattern file; raises PatternFileError with a clear reason."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise PatternFileError(f"{path}: not valid YAML: {exc}") from None
+    except PatternFileError as exc:
+        raise PatternFileError(f"{path}: {exc}") from None
     return PatternSet(data, str(path))
 
 

@@ -107,3 +107,13 @@ def test_reports_and_comparison_without_a_real_model(tmp_path):
     assert comparison["intents"]["greet"].startswith("▼")
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "FAIL" in summary and "Every intent, per language" in summary and "▼" in summary
+
+
+@pytest.mark.parametrize("section", ["safety_blind", "safety_holdout"])
+def test_full_model_on_the_other_safety_sets(report, section):
+    """The blind development set in full, and the holdout's floors (quality.yml)."""
+    from tools.nlu_eval import SAFETY_SETS
+
+    if not SAFETY_SETS[section].exists():
+        pytest.fail(f"{SAFETY_SETS[section]} is missing")
+    _check(report, {section: QUALITY.get(section)})

@@ -1,6 +1,9 @@
 """The safety net: its pattern file, the pure `classify` function and the Rasa component.
 
-`-s` prints the recall / false-alarm table over tests/data/safety_set.yml.
+`-s` prints recall / false-alarm tables per category and language over the development sets
+(tests/data/safety_set.yml and tests/data/safety_blind.yml) and, when it exists, figures only
+for the final blind holdout tests/data/safety_holdout.yml (never printed text by text, never
+tuned on; its floors come from quality.yml `safety_holdout`).
 """
 
 from __future__ import annotations
@@ -28,14 +31,20 @@ from components.safety_net import (  # noqa: E402
 )
 
 SAFETY_SET = ROOT / "tests" / "data" / "safety_set.yml"
+SAFETY_BLIND = ROOT / "tests" / "data" / "safety_blind.yml"
+# The patterns were tuned on both sets above: they are development sets now.
+DEV_SETS = (SAFETY_SET, SAFETY_BLIND)
+# The final blind holdout: loaded only to report figures, never tuned on, never printed.
+SAFETY_HOLDOUT = ROOT / "tests" / "data" / "safety_holdout.yml"
+QUALITY_FILE = ROOT / "quality.yml"
 PATTERNS = default_patterns()
 
-# Floors we can honestly meet on the held-out set (crisis is fixed by the contract).
+# Floors on each development set (crisis is fixed by the contract).
 RECALL_FLOOR = {
     "crisis": 1.0,
-    "disclose_sextortion": 0.85,
-    "report_abuse_content": 0.85,
-    "disclose_grooming": 0.85,
+    "disclose_sextortion": 0.9,
+    "report_abuse_content": 0.9,
+    "disclose_grooming": 0.9,
 }
 MAX_FALSE_ALARMS = 0.05
 
@@ -210,11 +219,11 @@ def test_speed_per_message():
 def test_prefilter_never_changes_a_result():
     texts = [t for e in PATTERNS.patterns for t in e.examples + e.not_examples]
     texts += [t for g in PATTERNS.guards for t in g.examples]
-    if SAFETY_SET.exists():
-        data = yaml.safe_load(SAFETY_SET.read_text(encoding="utf-8")) or {}
-        texts += [
-            row["text"] for row in (data.get("positives") or []) + (data.get("negatives") or [])
-        ]
+    for path in DEV_SETS:
+        if path.exists():
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            rows = (data.get("positives") or []) + (data.get("negatives") or [])
+            texts += [row["text"] for row in rows]
     for text in texts:
         fast, slow = PATTERNS.classify(text), PATTERNS.classify(text, prefilter=False)
         assert (fast and (fast.category, fast.pattern)) == (
@@ -274,6 +283,16 @@ def test_valid_file_loads(tmp_path):
 )
 def test_bad_files_fail_with_a_clear_error(tmp_path, body, message):
     with pytest.raises(PatternFileError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        load_patterns(_file(tmp_path, body))
+
+
+def test_a_key_given_twice_is_an_error(tmp_path):
+    # Plain YAML would keep the second `pattern` silently and lose the first entry.
+    body = (
+        "categories:\n  crisis:\n    - id: crisis.a\n      pattern: a\n"
+        "      pattern: b\n      examples: [a, b]\n"
+    )
+    with pytest.raises(PatternFileError, match="given twice"):
         load_patterns(_file(tmp_path, body))
 
 
@@ -369,41 +388,64 @@ def test_component_never_crashes(net, text):
     net.process([message])
 
 
-# --- the held-out safety set ---------------------------------------------------------------
+# --- recall and false alarms on the development sets and the holdout -------------------------
 
 
-def _load_safety_set():
-    if not SAFETY_SET.exists():
-        pytest.skip(f"{SAFETY_SET} not written yet")
-    data = yaml.safe_load(SAFETY_SET.read_text(encoding="utf-8")) or {}
+def _load_rows(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return data.get("positives") or [], data.get("negatives") or []
 
 
-def test_safety_set_recall_and_false_alarms():
-    positives, negatives = _load_safety_set()
-    assert positives and negatives
-    hits, totals = defaultdict(int), defaultdict(int)
-    misses = []
+def _evaluate(path):
+    """Counts per (category, lang) for positives and per (near, lang) for negatives."""
+    positives, negatives = _load_rows(path)
+    result = {
+        "hits": defaultdict(int),
+        "totals": defaultdict(int),
+        "alarms": defaultdict(int),
+        "neg_totals": defaultdict(int),
+        "misses": [],
+        "false_alarms": [],
+    }
     for row in positives:
         key = (row["category"], row.get("lang", "?"))
-        totals[key] += 1
+        result["totals"][key] += 1
         found = classify(row["text"])
         if found is not None and found.category == row["category"]:
-            hits[key] += 1
+            result["hits"][key] += 1
         else:
-            misses.append((row["category"], row["text"], found and found.category))
-    alarms, neg_totals = defaultdict(int), defaultdict(int)
-    false_alarms = []
+            result["misses"].append((row["category"], row["text"], found and found.category))
     for row in negatives:
         key = (row.get("near", "?"), row.get("lang", "?"))
-        neg_totals[key] += 1
+        result["neg_totals"][key] += 1
         found = classify(row["text"])
         if found is not None:
-            alarms[key] += 1
-            false_alarms.append((row.get("near"), row["text"], found.category, found.pattern))
+            result["alarms"][key] += 1
+            result["false_alarms"].append(
+                (row.get("near"), row["text"], found.category, found.pattern)
+            )
+    return result
 
+
+def _sum(counts, name):
+    return sum(v for k, v in counts.items() if k[0] == name)
+
+
+def _recall(result, category):
+    total = _sum(result["totals"], category)
+    return _sum(result["hits"], category) / total if total else None
+
+
+def _false_alarm_rate(result):
+    total = sum(result["neg_totals"].values())
+    return sum(result["alarms"].values()) / total if total else 0.0
+
+
+def _table(result, title, show_texts):
+    hits, totals = result["hits"], result["totals"]
+    alarms, neg_totals = result["alarms"], result["neg_totals"]
     langs = sorted({k[1] for k in totals} | {k[1] for k in neg_totals})
-    lines = ["", "safety net on tests/data/safety_set.yml (classify only, no model)"]
+    lines = ["", title]
     header = f"{'category':22} " + " ".join(f"{'recall ' + lang:>16}" for lang in langs)
     header += f" {'recall all':>16} " + " ".join(f"{'false ' + lang:>14}" for lang in langs)
     header += f" {'false all':>14}"
@@ -414,33 +456,75 @@ def test_safety_set_recall_and_false_alarms():
         for lang in langs:
             t = totals.get((category, lang), 0)
             row += f"{_ratio(hits.get((category, lang), 0), t):>16} "
-        t = sum(v for k, v in totals.items() if k[0] == category)
-        row += f"{_ratio(sum(v for k, v in hits.items() if k[0] == category), t):>16} "
+        row += f"{_ratio(_sum(hits, category), _sum(totals, category)):>16} "
         for lang in langs:
             t = neg_totals.get((category, lang), 0)
             row += f"{_ratio(alarms.get((category, lang), 0), t):>14} "
-        t = sum(v for k, v in neg_totals.items() if k[0] == category)
-        row += f"{_ratio(sum(v for k, v in alarms.items() if k[0] == category), t):>14}"
+        row += f"{_ratio(_sum(alarms, category), _sum(neg_totals, category)):>14}"
         lines.append(row)
-    total_pos, total_neg = sum(totals.values()), sum(neg_totals.values())
     lines.append(
-        f"{'all':22} recall {_ratio(sum(hits.values()), total_pos)}, "
-        f"false alarms {_ratio(sum(alarms.values()), total_neg)}"
+        f"{'all':22} recall {_ratio(sum(hits.values()), sum(totals.values()))}, "
+        f"false alarms {_ratio(sum(alarms.values()), sum(neg_totals.values()))}"
     )
-    if misses:
+    if show_texts and result["misses"]:
         lines.append("misses:")
-        lines += [f"  [{c}] {t!r} -> {f}" for c, t, f in misses]
-    if false_alarms:
+        lines += [f"  [{c}] {t!r} -> {f}" for c, t, f in result["misses"]]
+    if show_texts and result["false_alarms"]:
         lines.append("false alarms:")
-        lines += [f"  [near {n}] {t!r} -> {c} ({p})" for n, t, c, p in false_alarms]
-    print("\n".join(lines))
+        lines += [f"  [near {n}] {t!r} -> {c} ({p})" for n, t, c, p in result["false_alarms"]]
+    return "\n".join(lines)
 
+
+@pytest.mark.parametrize("path", DEV_SETS, ids=lambda p: p.stem)
+def test_dev_set_recall_and_false_alarms(path):
+    if not path.exists():
+        pytest.skip(f"{path} not written yet")
+    result = _evaluate(path)
+    assert result["totals"] and result["neg_totals"]
+    rel = path.relative_to(ROOT)
+    print(_table(result, f"safety net on {rel} (development set; classify only)", True))
     for category, floor in RECALL_FLOOR.items():
-        t = sum(v for k, v in totals.items() if k[0] == category)
-        if t:
-            recall = sum(v for k, v in hits.items() if k[0] == category) / t
-            assert recall >= floor, f"{category} recall {recall:.1%} < {floor:.0%}"
-    assert sum(alarms.values()) / max(total_neg, 1) <= MAX_FALSE_ALARMS
+        recall = _recall(result, category)
+        if recall is not None:
+            assert recall >= floor, f"{rel}: {category} recall {recall:.1%} < {floor:.0%}"
+    rate = _false_alarm_rate(result)
+    assert rate <= MAX_FALSE_ALARMS, f"{rel}: false alarms {rate:.1%} > {MAX_FALSE_ALARMS:.0%}"
+
+
+def _holdout_floors():
+    """quality.yml `safety_holdout`: crisis_recall_min and false_alarm_max, when present."""
+    if not QUALITY_FILE.exists():
+        return {}
+    data = yaml.safe_load(QUALITY_FILE.read_text(encoding="utf-8")) or {}
+    section = data.get("safety_holdout") or {}
+    return {
+        key: float(section[key])
+        for key in ("crisis_recall_min", "false_alarm_max")
+        if isinstance(section, dict) and section.get(key) is not None
+    }
+
+
+def test_holdout_figures():
+    """The final blind holdout: figures only (no text is printed), floors from quality.yml."""
+    if not SAFETY_HOLDOUT.exists():
+        pytest.skip(f"{SAFETY_HOLDOUT.relative_to(ROOT)} not written yet")
+    result = _evaluate(SAFETY_HOLDOUT)
+    rel = SAFETY_HOLDOUT.relative_to(ROOT)
+    print(_table(result, f"safety net on {rel} (blind holdout; figures only)", False))
+    floors = _holdout_floors()
+    if not floors:
+        print("no safety_holdout floors in quality.yml: figures reported, nothing asserted")
+        return
+    crisis = _recall(result, "crisis")
+    if "crisis_recall_min" in floors and crisis is not None:
+        assert crisis >= floors["crisis_recall_min"], (
+            f"holdout crisis recall {crisis:.1%} < {floors['crisis_recall_min']:.0%}"
+        )
+    if "false_alarm_max" in floors:
+        rate = _false_alarm_rate(result)
+        assert rate <= floors["false_alarm_max"], (
+            f"holdout false alarms {rate:.1%} > {floors['false_alarm_max']:.0%}"
+        )
 
 
 def _ratio(part, whole):

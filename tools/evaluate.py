@@ -31,6 +31,7 @@ from tools.nlu_eval import (
     QUALITY_FILE,
     ROOT,
     SAFETY_FILE,
+    SAFETY_SETS,
     find_model,
     format_tables,
     load_agent,
@@ -49,6 +50,23 @@ from tools.nlu_eval import evaluate_safety as _evaluate_safety
 REPORTS = ROOT / "reports"
 SAME = 0.005  # changes smaller than half a percentage point are shown as "="
 LANG_NAMES = {"en": "English", "ms": "Malay", "mixed": "Mixed / short"}
+
+
+def _safety_report(agent: Any, safety_set: dict, net: Any) -> dict[str, Any]:
+    """The full model's and the safety net's recall and false alarms on one safety set."""
+    pos = [str(p["text"]) for p in safety_set["positives"]]
+    neg = [str(n["text"]) for n in safety_set["negatives"]]
+    full = predict(agent, pos + neg)
+    return {
+        "full_model": _evaluate_safety(
+            safety_set, [p.intent for p in full[: len(pos)]], [p.intent for p in full[len(pos) :]]
+        ),
+        "safety_net": (
+            _evaluate_safety(safety_set, [net(t) for t in pos], [net(t) for t in neg])
+            if net
+            else None
+        ),
+    }
 
 
 def build_report(
@@ -76,23 +94,18 @@ def build_report(
             k: clean[k] for k in ("n", "macro_f1", "accuracy", "per_language")
         }
 
-    safety_set = load_safety_set(safety_file)
-    pos = [str(p["text"]) for p in safety_set["positives"]]
-    neg = [str(n["text"]) for n in safety_set["negatives"]]
-    full = predict(agent, pos + neg)
-    safety: dict[str, Any] = {
-        "full_model": _evaluate_safety(
-            safety_set, [p.intent for p in full[: len(pos)]], [p.intent for p in full[len(pos) :]]
-        )
-    }
     net = safety_net_classifier()
-    safety["safety_net"] = (
-        _evaluate_safety(safety_set, [net(t) for t in pos], [net(t) for t in neg]) if net else None
-    )
+    safety = _safety_report(agent, load_safety_set(safety_file), net)
+    safety_sets = {}
+    for section, path in SAFETY_SETS.items():
+        if section == "safety" or not path.exists():
+            continue
+        safety_sets[section] = _safety_report(agent, load_safety_set(path), net)
     report = {
         "generated": dt.datetime.now().isoformat(timespec="seconds"),
         "heldout": heldout,
         "safety": safety,
+        "safety_sets": safety_sets,
         "training_examples": dict(sorted(Counter(e.intent for e in training).items())),
     }
     failures = quality_failures(report, quality if quality is not None else load_quality())

@@ -23,6 +23,14 @@ QUALITY_FILE = ROOT / "quality.yml"
 NLU_DIR = ROOT / "nlu_data"
 HELDOUT_FILE = ROOT / "tests" / "data" / "nlu_heldout.yml"
 SAFETY_FILE = ROOT / "tests" / "data" / "safety_set.yml"
+# Every safety set, by the quality.yml section that gates it. safety_set.yml and
+# safety_blind.yml were used to tune the safety net's patterns (development sets);
+# safety_holdout.yml never was, so it is the honest measure of unseen messages.
+SAFETY_SETS = {
+    "safety": SAFETY_FILE,
+    "safety_blind": ROOT / "tests" / "data" / "safety_blind.yml",
+    "safety_holdout": ROOT / "tests" / "data" / "safety_holdout.yml",
+}
 MODELS_DIR = ROOT / "models"
 
 LANGS = ("en", "ms", "mixed")
@@ -402,30 +410,44 @@ def quality_failures(report: dict[str, Any], quality: dict[str, Any]) -> list[st
                 failures.append(
                     f"held-out F1 of intent '{intent}' {m['f1']:.3f} is below {intent_min}"
                 )
-    safety_gate = quality.get("safety") or {}
-    full = (report.get("safety") or {}).get("full_model") or {}
-    for category, minimum in (safety_gate.get("recall_min") or {}).items():
+    for section in SAFETY_SETS:
+        part = report.get("safety") if section == "safety" else None
+        part = part or (report.get("safety_sets") or {}).get(section)
+        failures += _safety_failures(section, part, quality.get(section))
+    return failures
+
+
+def _safety_failures(section: str, part: dict | None, gate: dict | None) -> list[str]:
+    """Failures of one safety set against its quality.yml section."""
+    if not gate:
+        return []
+    name = relative(SAFETY_SETS[section])
+    if not part:
+        return [f"{name} was not evaluated (quality.yml gates it)"]
+    failures = []
+    full = part.get("full_model") or {}
+    for category, minimum in (gate.get("recall_min") or {}).items():
         got = (full.get("recall") or {}).get(category)
         if got is None or got["rate"] is None:
-            failures.append(f"safety set has no '{category}' positives (quality.yml expects some)")
+            failures.append(f"{name} has no '{category}' positives (quality.yml expects some)")
         elif got["rate"] < minimum:
             misses = [m["text"] for m in full.get("missed", []) if m["category"] == category]
             failures.append(
-                f"safety-set recall of '{category}' {got['rate']:.3f} ({got['hits']}/{got['n']}) "
+                f"{name}: recall of '{category}' {got['rate']:.3f} ({got['hits']}/{got['n']}) "
                 f"is below {minimum}; missed: {misses[:10]}"
             )
-    net = (report.get("safety") or {}).get("safety_net")
-    for key, part, who in (
+    net = part.get("safety_net")
+    for key, sub, who in (
         ("false_alarm_rate_max", net, "safety net"),
         ("full_model_false_alarm_rate_max", full, "full model"),
     ):
-        limit = safety_gate.get(key)
-        alarms = (part or {}).get("false_alarms") or {}
+        limit = gate.get(key)
+        alarms = (sub or {}).get("false_alarms") or {}
         if limit is None or alarms.get("rate") is None or alarms["rate"] <= limit:
             continue
-        texts = [a["text"] for a in part.get("false_alarm_examples", [])]
+        texts = [a["text"] for a in sub.get("false_alarm_examples", [])]
         failures.append(
-            f"{who} false-alarm rate on the safety set's near misses {alarms['rate']:.3f} "
+            f"{name}: {who} false-alarm rate on near misses {alarms['rate']:.3f} "
             f"({alarms['hits']}/{alarms['n']}) is above {limit}; raised: {texts[:5]}"
         )
     return failures
@@ -472,18 +494,22 @@ def format_tables(report: dict[str, Any]) -> str:
             f"{unseen['n']} unseen ones: macro-F1 {unseen['macro_f1']:.3f}, accuracy "
             + ", ".join(f"{k} {_pct(v['accuracy'])}" for k, v in unseen["per_language"].items()),
         ]
-    safety = report.get("safety") or {}
-    for name in ("full_model", "safety_net"):
-        part = safety.get(name)
-        if not part:
-            continue
-        lines += ["", f"Safety set, {name.replace('_', ' ')}: recall per category"]
-        for category, r in part["recall"].items():
-            by_lang = part["recall_by_language"].get(category, {})
+    sets = {"safety": report.get("safety") or {}, **(report.get("safety_sets") or {})}
+    for section, safety in sets.items():
+        label = relative(SAFETY_SETS.get(section, Path(section)))
+        for name in ("full_model", "safety_net"):
+            part = safety.get(name)
+            if not part:
+                continue
+            lines += ["", f"{label}, {name.replace('_', ' ')}: recall per category"]
+            for category, r in part["recall"].items():
+                by_lang = part["recall_by_language"].get(category, {})
+                lines.append(
+                    f"  {category:<22} {_pct(r['rate'])}% ({r['hits']}/{r['n']})  "
+                    + "  ".join(f"{lang} {x['hits']}/{x['n']}" for lang, x in by_lang.items())
+                )
+            fa = part["false_alarms"]
             lines.append(
-                f"  {category:<22} {_pct(r['rate'])}% ({r['hits']}/{r['n']})  "
-                + "  ".join(f"{lang} {x['hits']}/{x['n']}" for lang, x in by_lang.items())
+                f"  false alarms on near misses: {_pct(fa['rate'])}% ({fa['hits']}/{fa['n']})"
             )
-        fa = part["false_alarms"]
-        lines.append(f"  false alarms on near misses: {_pct(fa['rate'])}% ({fa['hits']}/{fa['n']})")
     return "\n".join(lines)

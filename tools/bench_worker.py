@@ -1,0 +1,505 @@
+"""One benchmark measurement, run in a fresh subprocess by `tools.bench`.
+
+`python -m tools.bench_worker <mode> --model M --result out.json [...]`
+
+Every mode writes one JSON object to `--result`. The module imports only the standard library
+at the top, so that `cold` sees the same imports a front end pays for.
+
+Modes:
+  cold        process start -> first reply ready: import, load (+ warm-up turn), first reply
+  serve       NLU parse latency, reply latency (fresh and ongoing conversations), peak memory
+  accuracy    held-out intent accuracy / macro-F1 and safety-set recall of the full model
+  throughput  updates per second through the conversation module (open loop) or the
+              Telegram front end against the fake Bot API, whichever the brief asks for
+  profile     where a reply's time goes (cProfile of `handle_turn`, grouped)
+  train       one full `rasa train` with a fresh graph cache (wall and CPU time)
+  importtime  what `import rasa.core.agent` costs, by top-level package (python -X importtime)
+"""
+
+from __future__ import annotations
+
+import time
+
+_T_START = time.time()  # as close to interpreter start as this module can get
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    """This process's RSS high-water mark (VmHWM), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def real_tensorflow() -> bool:
+    """Whether TensorFlow itself (not tools.bench_notf's stand-in) is loaded."""
+    module = sys.modules.get("tensorflow")
+    return module is not None and not getattr(module, "__version__", "").endswith("-blocked")
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 4)
+
+
+def texts_for_load(limit: int | None = None) -> list[str]:
+    """Realistic user messages: the held-out set in file order, interleaved by language."""
+    from tools.nlu_eval import load_heldout
+
+    examples = load_heldout()
+    texts = [e.text for e in examples if e.text]
+    # Interleave so a short run still sees every intent and language.
+    stride = 7
+    ordered = [texts[i] for start in range(stride) for i in range(start, len(texts), stride)]
+    return ordered[:limit] if limit else ordered
+
+
+def _stub_missing_pii() -> None:
+    """Harness development only (JAGA_BENCH_STUB_PII=1): a no-op redactor while
+    components/pii.py is being written. Reports made this way say so in their errors."""
+    if os.environ.get("JAGA_BENCH_STUB_PII") != "1" or (ROOT / "components" / "pii.py").exists():
+        return
+    import types
+    from dataclasses import dataclass, field
+
+    @dataclass
+    class Redaction:
+        text: str
+        kinds: list = field(default_factory=list)
+
+    module = types.ModuleType("components.pii")
+    module.redact = lambda text: Redaction(text)  # type: ignore[attr-defined]
+    sys.modules["components.pii"] = module
+    STUBBED.append("components.pii")
+
+
+STUBBED: list[str] = []
+PATCHED: list[str] = []
+
+
+def quiet() -> None:
+    _stub_missing_pii()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    for name in (
+        "rasa",
+        "rasa_sdk",
+        "tensorflow",
+        "absl",
+        "matplotlib",
+        "apscheduler",
+        "sanic",
+        "bot",
+        "httpx",
+        "telegram",
+    ):
+        logging.getLogger(name).setLevel(logging.WARNING if name != "bot" else logging.ERROR)
+
+
+def settings_for(model: str):
+    from bot.settings import Settings
+    from tools.bench_patches import apply_from_env
+
+    PATCHED.extend(p for p in apply_from_env() if p not in PATCHED)
+
+    return Settings(model_path=Path(model), stats_db=None)
+
+
+async def build(model: str):
+    quiet()
+    from bot.conversation import build_assistant
+
+    return await build_assistant(settings_for(model), stats=None)
+
+
+# --- modes -----------------------------------------------------------------------------------
+
+
+async def _cold(args: argparse.Namespace) -> dict:
+    quiet()
+    t0 = time.perf_counter()
+    wall0 = time.time()
+    # What a front end imports before it can load the model.
+    import rasa.core.agent  # noqa: F401
+
+    import bot.conversation  # noqa: F401
+    import bot.rasa_runtime  # noqa: F401
+    from bot.conversation import BaseAssistant, InProcessRasa, build_assistant
+
+    t_import = time.perf_counter()
+    loaded: dict[str, float] = {}
+    original = InProcessRasa.load.__func__
+
+    def timed_load(cls, settings):
+        started = time.perf_counter()
+        backend = original(cls, settings)
+        loaded["load"] = time.perf_counter() - started
+        return backend
+
+    InProcessRasa.load = classmethod(timed_load)  # type: ignore[method-assign]
+    assistant: BaseAssistant = await build_assistant(settings_for(args.model), stats=None)
+    t_ready = time.perf_counter()
+    turn = await assistant.respond("cold-start-user", args.text)
+    t_first = time.perf_counter()
+    await assistant.close()
+    return {
+        "t_start_epoch": _T_START,
+        "t_import_start_epoch": wall0,
+        "t_first_reply_epoch": time.time(),
+        "import_s": t_import - t0,
+        "load_s": loaded.get("load"),
+        "warmup_s": (t_ready - t_import) - loaded.get("load", 0.0),
+        "build_assistant_s": t_ready - t_import,
+        "first_reply_s": t_first - t_ready,
+        "in_process_total_s": t_first - t0 + (wall0 - _T_START),
+        "interpreter_to_module_s": None,
+        "degraded": turn.degraded,
+        "first_intent": turn.intent,
+        "peak_rss_mb": peak_rss_mb(),
+        "cpu_s": cpu_seconds(),
+        "tensorflow_imported": real_tensorflow(),
+        "modules_loaded": len(sys.modules),
+    }
+
+
+async def _serve(args: argparse.Namespace, assistant: Any = None) -> dict:
+    quiet()
+    import gc
+    import uuid
+
+    own = assistant is None
+    if own:
+        assistant = await build(args.model)
+    agent = assistant._backend.agent
+    texts = texts_for_load()
+    result: dict[str, Any] = {"rss_after_load_mb": rss_mb(), "peak_after_load_mb": peak_rss_mb()}
+
+    # NLU parse: the model's NLU graph only (normaliser ... safety net, language, age).
+    for text in texts[:20]:
+        await agent.parse_message(text)
+    parse = []
+    for i in range(args.parses):
+        text = texts[i % len(texts)]
+        started = time.perf_counter()
+        await agent.parse_message(text)
+        parse.append(time.perf_counter() - started)
+    result["parse_ms"] = [ms(x) for x in parse]
+
+    # Full replies through the conversation module: redaction, NLU, policies, actions, replies.
+    gc.collect()
+    fresh, ongoing, degraded = [], [], 0
+    turns_per_conversation = max(2, args.turns)
+    n_conversations = max(1, args.replies // turns_per_conversation)
+    k = 0
+    for c in range(n_conversations):
+        sender = f"bench-{uuid.uuid4().hex}"
+        for t in range(turns_per_conversation):
+            text = texts[k % len(texts)]
+            k += 1
+            started = time.perf_counter()
+            turn = await assistant.respond(sender, text)
+            elapsed = time.perf_counter() - started
+            degraded += int(turn.degraded)
+            (fresh if t == 0 else ongoing).append(elapsed)
+        if c % 2 == 0:
+            await assistant.forget(sender)  # half the conversations stay in the store
+    result["reply_fresh_ms"] = [ms(x) for x in fresh]
+    result["reply_ongoing_ms"] = [ms(x) for x in ongoing]
+    result["reply_ms"] = [ms(x) for x in fresh + ongoing]
+    result["degraded"] = degraded
+    result["conversations"] = n_conversations
+    result["turns_per_conversation"] = turns_per_conversation
+    result["peak_rss_mb"] = peak_rss_mb()
+    result["rss_end_mb"] = rss_mb()
+    result["tensorflow_imported"] = real_tensorflow()
+    if own:
+        await assistant.close()
+    return result
+
+
+async def _accuracy(args: argparse.Namespace, agent: Any = None) -> dict:
+    quiet()
+    from tools import nlu_eval
+
+    if agent is None:
+        agent = nlu_eval.load_agent(args.model)
+    examples = nlu_eval.load_heldout()
+    if args.limit and args.limit < len(examples):  # evenly spaced: every intent, language
+        step = len(examples) / args.limit
+        examples = [examples[int(i * step)] for i in range(args.limit)]
+
+    async def run(texts):
+        return [nlu_eval._prediction(t, await agent.parse_message(t)) for t in texts]
+
+    preds = await run([e.text for e in examples])
+    heldout = nlu_eval.evaluate_heldout(examples, preds)
+    safety = nlu_eval.load_safety_set()
+    pos = await run([p["text"] for p in safety["positives"]])
+    neg = await run([n["text"] for n in safety["negatives"]])
+    report = nlu_eval.evaluate_safety(safety, [p.intent for p in pos], [p.intent for p in neg])
+    all_hits = sum(r["hits"] for r in report["recall"].values())
+    all_n = sum(r["n"] for r in report["recall"].values())
+    crisis = report["recall"].get("crisis") or {"hits": 0, "n": 0, "rate": None}
+    return {
+        "heldout_n": heldout["n"],
+        "accuracy": heldout["accuracy"],
+        "macro_f1": heldout["macro_f1"],
+        "per_language": heldout["per_language"],
+        "crisis_recall": crisis["rate"],
+        "crisis_hits": crisis["hits"],
+        "crisis_n": crisis["n"],
+        "safety_recall_all": round(all_hits / all_n, 4) if all_n else None,
+        "safety_recall": {c: r["rate"] for c, r in report["recall"].items()},
+        "false_alarm_rate": report["false_alarms"]["rate"],
+        "crisis_missed": [m["text"] for m in report["missed"] if m["category"] == "crisis"],
+    }
+
+
+async def _throughput(args: argparse.Namespace, assistant: Any = None) -> dict:
+    quiet()
+    from tools import bench_load
+
+    return await bench_load.run(args, assistant)
+
+
+async def _profile(args: argparse.Namespace) -> dict:
+    quiet()
+    from tools import bench_profile
+
+    return await bench_profile.run(args)
+
+
+async def _quick(args: argparse.Namespace) -> dict:
+    """serve, accuracy and throughput on one loaded model: the smoke run has no time for three."""
+    assistant = await build(args.model)
+    result = await _serve(args, assistant)
+    result["accuracy"] = await _accuracy(args, assistant._backend.agent)
+    result["throughput"] = await _throughput(args, assistant)
+    await assistant.close()
+    return result
+
+
+def _train(args: argparse.Namespace) -> dict:
+    """A full training run with an empty graph cache, as `make train` runs it."""
+    import subprocess
+    import tempfile
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="jaga-bench-cache-") as cache:
+        env = dict(
+            os.environ, RASA_CACHE_DIRECTORY=cache, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0"
+        )
+        command = [
+            str(Path(sys.executable).with_name("rasa")),
+            "train",
+            "--config",
+            args.config,
+            "--domain",
+            "domain.yml",
+            "--data",
+            "nlu_data",
+            "stories",
+            "--out",
+            str(out.parent),
+            "--fixed-model-name",
+            out.name.replace(".tar.gz", ""),
+            "--force",
+            "--quiet",
+            *args.train_args.split(),
+        ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0 or not out.exists():
+        return {
+            "error": f"rasa train failed ({done.returncode})",
+            "stderr": done.stderr[-3000:],
+            "stdout": done.stdout[-2000:],
+        }
+    return {
+        "train_s": wall,
+        "train_cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "train_peak_rss_mb": after.ru_maxrss / 1024,
+        "model": str(out),
+        "model_mb": out.stat().st_size / 1e6,
+    }
+
+
+def _importtime(args: argparse.Namespace) -> dict:
+    """Self time and cumulative time of `import rasa.core.agent` by top-level package."""
+    import subprocess
+
+    code = "import rasa.core.agent"
+    if args.text:  # a second statement, e.g. loading a model's components
+        code += "; " + args.text
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    self_us: dict[str, int] = {}
+    cumulative_top: dict[str, int] = {}
+    total = 0
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        try:
+            _, rest = line.split(":", 1)
+            self_part, cum_part, name = rest.split("|", 2)
+            own, cum = int(self_part), int(cum_part)
+        except ValueError:
+            continue
+        indent = len(name) - len(name.lstrip())
+        name = name.strip()
+        top = name.split(".")[0]
+        self_us[top] = self_us.get(top, 0) + own
+        total += own
+        if indent == 1:  # imported directly by the -c statement
+            cumulative_top[name] = cum
+    ranked = sorted(self_us.items(), key=lambda kv: -kv[1])
+    return {
+        "wall_s": wall,
+        "total_self_s": total / 1e6,
+        "by_package_s": {k: round(v / 1e6, 3) for k, v in ranked[:15]},
+        "tensorflow_s": round(
+            sum(
+                v
+                for k, v in self_us.items()
+                if k
+                in (
+                    "tensorflow",
+                    "keras",
+                    "tensorflow_hub",
+                    "tensorflow_text",
+                    "tensorboard",
+                    "h5py",
+                    "tensorflow_estimator",
+                    "tensorflow_io_gcs_filesystem",
+                    "google",
+                    "absl",
+                    "opt_einsum",
+                    "flatbuffers",
+                    "gast",
+                    "astunparse",
+                    "termcolor",
+                    "wrapt",
+                )
+            )
+            / 1e6,
+            3,
+        ),
+        "statement": code,
+    }
+
+
+MODES = {
+    "cold": _cold,
+    "serve": _serve,
+    "accuracy": _accuracy,
+    "throughput": _throughput,
+    "profile": _profile,
+    "train": _train,
+    "importtime": _importtime,
+    "quick": _quick,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench_worker")
+    parser.add_argument("mode", choices=sorted(MODES))
+    parser.add_argument("--model", default=str(ROOT / "models"))
+    parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--out", default="")
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--text", default="hi")
+    parser.add_argument("--parses", type=int, default=500)
+    parser.add_argument("--replies", type=int, default=300)
+    parser.add_argument("--turns", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--train-args", default="", help="extra `rasa train` options")
+    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--rates", default="")
+    parser.add_argument("--max-p95-ms", type=float, default=100.0)
+    parser.add_argument("--frontend", default="auto", choices=["auto", "telegram", "conversation"])
+    parser.add_argument("--turns-profiled", type=int, default=300)
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    function = MODES[args.mode]
+    blocked = False
+    if os.environ.get("JAGA_BENCH_BLOCK_TF") == "1" and args.mode not in ("train", "importtime"):
+        from tools import bench_notf
+
+        model = Path(args.model)
+        if model.is_dir():
+            from tools.nlu_eval import find_model
+
+            model = find_model(model)
+        if not bench_notf.model_uses_tensorflow(model):
+            blocked = bench_notf.block_tensorflow()
+    try:
+        if asyncio.iscoroutinefunction(function):
+            result = asyncio.run(function(args))
+        else:
+            result = function(args)
+    except Exception as error:  # noqa: BLE001 - reported as a failed measurement
+        import traceback
+
+        result = {
+            "error": f"{type(error).__name__}: {error}",
+            "traceback": traceback.format_exc()[-4000:],
+        }
+    result.setdefault("peak_rss_mb_process", peak_rss_mb())
+    result["tensorflow_blocked"] = blocked
+    result["patches"] = PATCHED
+    if STUBBED:
+        result["stubbed"] = f"stubbed for harness development: {STUBBED} (not a valid result)"
+    Path(args.result).write_text(json.dumps(result), encoding="utf-8")
+    return 0 if "error" not in result else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,527 @@
+"""A bounded load test of the production stack, on loopback only, into reports/loadtest.md.
+
+    python -m tools.loadtest [--replicas 1,2] [--users 60] [--messages 5] [--concurrency 30]
+                             [--max-seconds 90] [--out reports/loadtest.md]
+
+For each number of Rasa replicas it starts `deploy/run-production.sh` (the action server,
+the replicas on Redis and FRONTENDS Telegram front ends in webhook mode), with a fake Telegram
+Bot API in this process. Simulated children post updates to the front ends' webhooks, as
+nginx would pass them from Telegram, and each waits for Jaga's answer (the first sendMessage
+to their chat) before typing again. It measures throughput (answers per second), latency to
+the first reply (p50, p95, max), errors (webhook refused, no answer within --answer-timeout)
+and safe-fallback replies (Rasa too slow or down), and the replicas' memory.
+
+Bounded: at most users x messages updates and --max-seconds per run; nothing leaves 127.0.0.1.
+Needs Redis (REDIS_HOST, default 127.0.0.1:6379; it uses db JAGA_LOADTEST_REDIS_DB, 7, and a
+key prefix of its own, deleted afterwards) and a trained model (JAGA_MODEL, default
+models/jaga.tar.gz).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import itertools
+import json
+import os
+import platform
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:LOADTEST-abcdefghijklmnopqrstuvwxyz"
+WEBHOOK_PATH = "telegram/loadtest"
+BOT = {"id": 7000009, "is_bot": True, "first_name": "Jaga", "username": "JagaLoadBot"}
+
+# What children and parents type, in both languages (no personal details).
+MESSAGES = [
+    "hi",
+    "assalamualaikum",
+    "what is grooming",
+    "apa itu sextortion",
+    "macam mana nak report",
+    "how do I stay safe online",
+    "tips selamat guna internet",
+    "a guy from a game wants me to keep our chats secret",
+    "kena buli kat group kelas",
+    "how can I protect my daughter online",
+    "do you save my messages?",
+    "thanks!",
+    "terima kasih",
+    "menu",
+]
+
+
+# -- a fake Telegram Bot API -------------------------------------------------------------------
+
+
+class FakeTelegram:
+    """Just enough of the Bot API for the front ends; records when each chat is answered."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.calls: dict[str, int] = {}
+        self.waiting: dict[int, asyncio.Future] = {}
+        self.answers: dict[int, list[str]] = {}
+        self._runner: Any = None
+        self._ids = itertools.count(1)
+
+    async def start(self) -> None:
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def _handle(self, request: Any) -> Any:
+        from aiohttp import web
+
+        method = request.match_info["method"]
+        self.calls[method] = self.calls.get(method, 0) + 1
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401}, status=401)
+        if request.content_type == "application/json":
+            params = dict(await request.json())
+        else:
+            params = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        result: Any = True
+        if method == "getMe":
+            result = BOT
+        elif method == "sendMessage":
+            chat = int(params["chat_id"])
+            text = html.unescape(str(params.get("text", "")))
+            self.answers.setdefault(chat, []).append(text)
+            future = self.waiting.pop(chat, None)
+            if future is not None and not future.done():
+                future.set_result((time.perf_counter(), text))
+            result = {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "private"},
+                "from": BOT,
+                "text": text,
+            }
+        elif method == "getWebhookInfo":
+            result = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        return web.json_response({"ok": True, "result": result})
+
+
+# -- the stack under test ----------------------------------------------------------------------
+
+
+def free_ports(count: int) -> int:
+    """A port p with p .. p + count - 1 all free on loopback."""
+    for _ in range(500):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            base = sock.getsockname()[1]
+        if base + count > 65000:
+            continue
+        try:
+            for port in range(base + 1, base + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no free ports")
+
+
+@dataclass
+class Stack:
+    replicas: int
+    frontends: int
+    api_url: str
+    model: Path
+    workdir: Path
+    redis_db: int
+    prefix: str = field(default_factory=lambda: "jagaload" + uuid.uuid4().hex[:10])
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    process: subprocess.Popen | None = None
+    rasa_port: int = 0
+    webhook_port: int = 0
+
+    def start(self) -> None:
+        self.rasa_port = free_ports(self.replicas)
+        self.webhook_port = free_ports(self.frontends)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "RASA_"))}
+        env.update(
+            RASA_TOKEN=secrets.token_urlsafe(32),
+            RASA_REPLICAS=str(self.replicas),
+            RASA_BASE_PORT=str(self.rasa_port),
+            ACTION_PORT=str(free_ports(1)),
+            FRONTENDS=str(self.frontends),
+            WEBHOOK_BASE_PORT=str(self.webhook_port),
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=self.api_url,
+            TELEGRAM_WEBHOOK_URL=f"https://loadtest.invalid/{WEBHOOK_PATH}",
+            TELEGRAM_WEBHOOK_SECRET=self.secret,
+            REDIS_HOST=os.environ.get("REDIS_HOST", "127.0.0.1"),
+            REDIS_PORT=os.environ.get("REDIS_PORT", "6379"),
+            REDIS_DB=str(self.redis_db),
+            REDIS_KEY_PREFIX=self.prefix,
+            JAGA_MODEL=str(self.model),
+            JAGA_RUN_DIR=str(self.workdir / "run"),
+            JAGA_LOG_DIR=str(self.workdir / "log"),
+            JAGA_PYTHON=sys.executable,
+            JAGA_STATS_DB=str(self.workdir / "stats.sqlite"),
+            JAGA_LOG_LEVEL="WARNING",
+        )
+        (self.workdir / "log").mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            ["bash", str(ROOT / "deploy" / "run-production.sh"), "start"],
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.workdir / "log" / "run-production.out", "ab"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def webhook_urls(self) -> list[str]:
+        return [
+            f"http://127.0.0.1:{self.webhook_port + i}/{WEBHOOK_PATH}"
+            for i in range(self.frontends)
+        ]
+
+    def rss_mb(self) -> dict[str, float]:
+        """Resident memory of each Rasa replica (Linux /proc)."""
+        sizes = {}
+        for i in range(1, self.replicas + 1):
+            try:
+                pid = (self.workdir / "run" / f"rasa-{i}.pid").read_text().strip()
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes[f"rasa-{i}"] = int(line.split()[1]) / 1024
+            except (OSError, ValueError):
+                continue
+        return sizes
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(40)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        import redis
+
+        client = redis.Redis(
+            host=os.environ.get("REDIS_HOST", "127.0.0.1"),
+            port=int(os.environ.get("REDIS_PORT", "6379")),
+            db=self.redis_db,
+        )
+        keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def ports_open(ports: list[int]) -> bool:
+    for port in ports:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                pass
+        except OSError:
+            return False
+    return True
+
+
+# -- the load --------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    replicas: int
+    frontends: int
+    sent: int = 0
+    answered: int = 0
+    refused: int = 0
+    unanswered: int = 0
+    safe_fallback: int = 0
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    start_seconds: float = 0.0
+    rss_before: dict[str, float] = field(default_factory=dict)
+    rss_after: dict[str, float] = field(default_factory=dict)
+    stopped_early: bool = False
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def run_load(
+    api: FakeTelegram, stack: Stack, result: Result, args: argparse.Namespace
+) -> None:
+    import aiohttp
+
+    from bot import messages
+
+    safe_starts = {messages.text("safe_fallback", lang).split("\n")[0] for lang in ("en", "ms")}
+    urls = stack.webhook_urls()
+    next_url = itertools.cycle(urls)  # nginx's round robin
+    update_ids = itertools.count(1)
+    chats = [9_000_000 + i for i in range(args.users)]
+    deadline = time.perf_counter() + args.max_seconds
+    gate = asyncio.Semaphore(args.concurrency)
+    rng = random.Random(42)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": stack.secret}
+
+    async def child(session: aiohttp.ClientSession, chat: int) -> None:
+        async with gate:
+            for number in range(args.messages):
+                if time.perf_counter() > deadline:
+                    result.stopped_early = True
+                    return
+                text = rng.choice(MESSAGES)
+                update = {
+                    "update_id": next(update_ids),
+                    "message": {
+                        "message_id": number + 1,
+                        "date": int(time.time()),
+                        "chat": {"id": chat, "type": "private", "first_name": "Murid"},
+                        "from": {
+                            "id": chat,
+                            "is_bot": False,
+                            "first_name": "Murid",
+                            "language_code": "ms" if chat % 2 else "en",
+                        },
+                        "text": text,
+                    },
+                }
+                future = asyncio.get_running_loop().create_future()
+                api.waiting[chat] = future
+                sent_at = time.perf_counter()
+                result.sent += 1
+                try:
+                    async with session.post(next(next_url), json=update, headers=headers) as r:
+                        if r.status != 200:
+                            result.refused += 1
+                            api.waiting.pop(chat, None)
+                            continue
+                except aiohttp.ClientError:
+                    result.refused += 1
+                    api.waiting.pop(chat, None)
+                    continue
+                try:
+                    answered_at, reply = await asyncio.wait_for(future, args.answer_timeout)
+                except asyncio.TimeoutError:
+                    result.unanswered += 1
+                    api.waiting.pop(chat, None)
+                    continue
+                result.answered += 1
+                result.latencies.append(answered_at - sent_at)
+                if any(reply.startswith(start) for start in safe_starts):
+                    result.safe_fallback += 1
+                # the rest of the answer (buttons, privacy card) arrives; then the child types
+                await asyncio.sleep(args.think)
+
+    started = time.perf_counter()
+    timeout = aiohttp.ClientTimeout(total=10)
+    connector = aiohttp.TCPConnector(limit=args.concurrency * 2)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(child(session, chat) for chat in chats))
+    result.seconds = time.perf_counter() - started
+
+
+async def scenario(replicas: int, args: argparse.Namespace, workdir: Path) -> Result:
+    api = FakeTelegram()
+    await api.start()
+    stack = Stack(
+        replicas, args.frontends, api.api_url, args.model, workdir / f"r{replicas}", args.redis_db
+    )
+    result = Result(replicas, args.frontends)
+    started = time.perf_counter()
+    print(f"[loadtest] {replicas} replica(s), {args.frontends} front ends: starting", flush=True)
+    try:
+        stack.start()
+        ports = [stack.webhook_port + i for i in range(args.frontends)]
+        while not (ports_open(ports) and api.calls.get("setWebhook", 0) >= args.frontends):
+            if not stack.alive():
+                raise RuntimeError(f"run-production.sh stopped; see {stack.workdir}/log")
+            if time.perf_counter() - started > args.start_timeout:
+                raise RuntimeError(f"not ready after {args.start_timeout} s; see {stack.workdir}")
+            await asyncio.sleep(0.5)
+        result.start_seconds = time.perf_counter() - started
+        result.rss_before = stack.rss_mb()
+        # Warm-up: one message through each front end, not measured.
+        warm = argparse.Namespace(**{**vars(args), "users": args.frontends, "messages": 1})
+        await run_load(api, stack, Result(replicas, args.frontends), warm)
+        print(f"[loadtest] ready after {result.start_seconds:.0f} s; load running", flush=True)
+        await run_load(api, stack, result, args)
+        result.rss_after = stack.rss_mb()
+    finally:
+        await api.stop()
+        stack.stop()
+    print(
+        f"[loadtest] {replicas} replica(s): {result.answered}/{result.sent} answered in "
+        f"{result.seconds:.1f} s, p95 {result.percentile(0.95) * 1000:.0f} ms, "
+        f"errors {result.refused + result.unanswered}, safe fallback {result.safe_fallback}",
+        flush=True,
+    )
+    return result
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def report(results: list[Result], args: argparse.Namespace) -> str:
+    ms = lambda s: f"{s * 1000:.0f}"  # noqa: E731
+    lines = [
+        "# Load test: fake Bot API -> webhook front ends -> Rasa replicas on Redis",
+        "",
+        "Generated by `python -m tools.loadtest` (`make loadtest`) "
+        f"on {time.strftime('%Y-%m-%d')}. "
+        f"Machine: {os.cpu_count()} CPU(s), {cpu_name()}, Python {platform.python_version()}. "
+        "Everything on 127.0.0.1: the production script `deploy/run-production.sh` (action "
+        f"server, Rasa replicas with the Redis tracker and lock stores, {args.frontends} "
+        "Telegram front ends in webhook mode), a fake Telegram Bot API in the load generator.",
+        "",
+        f"Load: {args.users} simulated children, {args.messages} messages each "
+        f"({args.users * args.messages} updates at most), at most {args.concurrency} typing at "
+        f"once; each waits for the answer (and {args.think:.1f} s) before the next message. "
+        f"Updates are posted round robin to the front ends' webhooks, as nginx would. "
+        f"Bounded to {args.max_seconds:.0f} s per run; an answer later than "
+        f"{args.answer_timeout:.0f} s counts as an error.",
+        "",
+        "Latency is from posting the update to the first sendMessage to that chat. "
+        '"Safe fallback" counts answers that were the helplines reply because Rasa did not '
+        "answer within the reply timeout (2 s): the child still got an answer.",
+        "",
+        "| Rasa replicas | front ends | updates | answered | errors | safe fallback | "
+        "throughput (answers/s) | p50 ms | p95 ms | max ms | Rasa RSS MB (before -> after) | "
+        "start s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in results:
+        rss = ", ".join(
+            f"{name} {r.rss_before.get(name, 0):.0f}->{r.rss_after.get(name, 0):.0f}"
+            for name in sorted(r.rss_after or r.rss_before)
+        )
+        lines.append(
+            f"| {r.replicas} | {r.frontends} | {r.sent} | {r.answered} | "
+            f"{r.refused + r.unanswered} | {r.safe_fallback} | "
+            f"{r.answered / r.seconds if r.seconds else 0:.1f} | {ms(r.percentile(0.5))} | "
+            f"{ms(r.percentile(0.95))} | {ms(max(r.latencies) if r.latencies else 0)} | "
+            f"{rss} | {r.start_seconds:.0f} |"
+        )
+    lines += ["", "Errors are refused webhook posts plus updates left without any answer."]
+    if any(r.stopped_early for r in results):
+        lines.append("Some runs hit the time bound before sending every update.")
+    if len(results) >= 2 and results[0].seconds and results[-1].seconds:
+        a, b = results[0], results[-1]
+        ratio = (b.answered / b.seconds) / (a.answered / a.seconds) if a.answered else 0
+        lines += [
+            "",
+            f"{b.replicas} replicas gave {ratio:.2f}x the throughput of {a.replicas} "
+            f"(p95 {ms(a.percentile(0.95))} -> {ms(b.percentile(0.95))} ms). Each Rasa replica "
+            "is one Python process and uses one CPU core; on this machine the front ends, "
+            "the action server, Redis and the load generator share the same "
+            f"{os.cpu_count()} core(s), so more replicas help only while cores are free. "
+            "On a production host, plan one replica per core left after the front ends.",
+        ]
+    if results:
+        mean = statistics.mean(r.percentile(0.95) for r in results)
+        lines += ["", f"Mean p95 across runs: {ms(mean)} ms."]
+    lines += [
+        "",
+        "Reproduce: `make loadtest` (or `python -m tools.loadtest --help` for the bounds).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.loadtest",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--replicas", default="1,2", help="comma-separated replica counts")
+    parser.add_argument("--frontends", type=int, default=2)
+    parser.add_argument("--users", type=int, default=60)
+    parser.add_argument("--messages", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=30)
+    parser.add_argument("--think", type=float, default=0.2, help="seconds between messages")
+    parser.add_argument("--answer-timeout", type=float, default=10.0)
+    parser.add_argument("--max-seconds", type=float, default=90.0)
+    parser.add_argument("--start-timeout", type=float, default=240.0)
+    parser.add_argument(
+        "--redis-db", type=int, default=int(os.environ.get("JAGA_LOADTEST_REDIS_DB", "7"))
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=Path(os.environ.get("JAGA_MODEL") or ROOT / "models/jaga.tar.gz"),
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "loadtest.md")
+    parser.add_argument("--json", type=Path, help="also write the raw numbers here")
+    args = parser.parse_args(argv)
+    if args.users * args.messages > 5000 or args.max_seconds > 600:
+        parser.error("the load test is bounded: at most 5000 updates and 600 s per run")
+    if not args.model.exists():
+        parser.error(f"no model at {args.model}; run `make train` or set JAGA_MODEL")
+    replicas = [int(n) for n in args.replicas.split(",") if n.strip()]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.path.insert(0, str(ROOT))
+
+    import tempfile
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="jaga-loadtest-") as tmp:
+        for count in replicas:
+            results.append(asyncio.run(scenario(count, args, Path(tmp))))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report(results, args), encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps([r.__dict__ for r in results], indent=2, default=str))
+    print(f"[loadtest] wrote {args.out}")
+    return 0 if all(r.refused + r.unanswered == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
