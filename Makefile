@@ -11,7 +11,7 @@ DATA := nlu_data stories
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test train chat run eval bench lint format validate clean help
+.PHONY: demo test train chat run eval bench loadtest lint format validate clean help
 
 help:
 	@echo "make demo   - start the classroom web chat (offline, no token)"
@@ -19,6 +19,7 @@ help:
 	@echo "make train  - check the data and train the model into models/"
 	@echo "make eval   - accuracy reports in reports/"
 	@echo "make bench  - performance benchmark into reports/bench.md"
+	@echo "make loadtest - bounded load test on loopback into reports/loadtest.md (needs Redis)"
 	@echo "make run    - the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
 	@echo "make chat   - a chat in the terminal"
 
@@ -71,6 +72,9 @@ eval: train
 
 bench: train
 	@$(PY) -m tools.bench
+
+loadtest: train
+	@$(PY) -m tools.loadtest
 
 clean:
 	rm -rf models reports .pytest_cache

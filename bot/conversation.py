@@ -13,12 +13,11 @@ import logging
 import time
 from typing import Any, Callable, Protocol
 
-from components.pii import redact
-
 from bot import messages
 from bot.replies import Reply, Turn
 from bot.settings import Settings
 from components.lexicon import detect_language
+from components.pii import redact
 from components.text import MAX_MESSAGE_CHARS, clean
 
 logger = logging.getLogger(__name__)
@@ -305,7 +304,10 @@ class RemoteRasa:
     """A Rasa server at RASA_URL, through Jaga's own input channel (`bot.rasa_channel`)."""
 
     def __init__(self, url: str, token: str | None = None, timeout: float = 2.0) -> None:
-        self._url = url.rstrip("/") + "/webhooks/jaga"
+        # RASA_URL may list several replicas, comma-separated: a failed call moves on to the
+        # next one, so front ends need no load balancer in front of Rasa.
+        self._urls = [u.strip().rstrip("/") + "/webhooks/jaga" for u in url.split(",") if u.strip()]
+        self._next = 0
         self._token = token
         self._timeout = timeout
         self._session = None
@@ -319,13 +321,16 @@ class RemoteRasa:
                 headers={"Authorization": f"Bearer {self._token}"} if self._token else {},
             )
         last_error: Exception | None = None
-        for attempt in range(2):  # one retry, for a connection dropped by a restart
+        # Each replica once (at least twice in all, for a connection dropped by a restart).
+        for attempt in range(max(2, len(self._urls))):
+            url = self._urls[self._next % len(self._urls)]
             try:
-                async with self._session.post(self._url + path, json=body) as response:
+                async with self._session.post(url + path, json=body) as response:
                     response.raise_for_status()
                     return await response.json()
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
                 last_error = error
+                self._next += 1  # this replica is down or slow: the next call goes elsewhere
                 await asyncio.sleep(0.05 * (attempt + 1))
         assert last_error is not None
         raise last_error

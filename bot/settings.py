@@ -108,7 +108,10 @@ class Settings:
             webhook_port=_int(
                 "TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT"), 8443, 1, 65535
             ),
-            rasa_url=_url("RASA_URL", get("RASA_URL")),
+            rasa_url=",".join(
+                _url("RASA_URL", u.strip()) for u in (get("RASA_URL") or "").split(",") if u.strip()
+            )
+            or None,
             rasa_token=get("RASA_TOKEN"),
             action_server_url=_url("ACTION_SERVER_URL", get("ACTION_SERVER_URL")),
             demo_port=_int("DEMO_PORT", get("DEMO_PORT"), 8080, 1, 65535),

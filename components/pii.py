@@ -275,15 +275,36 @@ _NLP: Any = None
 _MATCHER: Any = None
 
 
+def _import_spacy() -> Tuple[Any, Any]:
+    """spaCy without TensorFlow, unless this process has loaded TensorFlow already.
+
+    spaCy's maths library (thinc) imports TensorFlow when it is installed, which costs a
+    front end that talks to a Rasa server 3.5 s and hundreds of MB for nothing: a blank
+    pipeline never uses it. In the Rasa process TensorFlow is loaded anyway.
+    """
+    import sys
+
+    if "spacy" in sys.modules or "tensorflow" in sys.modules:
+        import spacy
+        from spacy.matcher import Matcher
+
+        return spacy, Matcher
+    sys.modules["tensorflow"] = None  # type: ignore[assignment] - makes `import` fail fast
+    try:
+        import spacy
+        from spacy.matcher import Matcher
+    finally:
+        del sys.modules["tensorflow"]  # a later real import of TensorFlow still works
+    return spacy, Matcher
+
+
 def _pipeline() -> Tuple[Any, Any]:
     """The blank spaCy pipeline and its Matcher, created on first use."""
     global _NLP, _MATCHER
     if _NLP is None:
         with _NLP_LOCK:
             if _NLP is None:
-                import spacy
-                from spacy.matcher import Matcher
-
+                spacy, Matcher = _import_spacy()
                 nlp = spacy.blank("xx")
                 matcher = Matcher(nlp.vocab)
                 name = {"LOWER": {"NOT_IN": sorted(_STOP)}, "IS_PUNCT": False, "IS_SPACE": False}
@@ -312,6 +333,7 @@ def _pipeline() -> Tuple[Any, Any]:
 
 
 def _token_spans(text: str) -> List[Tuple[int, int, str]]:
+    _import_spacy()  # without TensorFlow where possible
     from spacy.util import filter_spans
 
     nlp, matcher = _pipeline()
