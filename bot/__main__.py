@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import uuid
+import warnings
 
 from bot.settings import Settings, SettingsError
 
@@ -103,6 +105,11 @@ async def _chat(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if not os.environ.get("JAGA_DEBUG"):
+        # Rasa's old pins print pages of deprecation warnings at import; they mean nothing to
+        # a teacher or a child. JAGA_DEBUG=1 shows them.
+        warnings.simplefilter("ignore")
+        os.environ.setdefault("PYTHONWARNINGS", "ignore")
     parser = argparse.ArgumentParser(prog="python -m bot", description="Jaga, child-safety chatbot")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -21,6 +21,15 @@ def quiet_rasa_logs() -> None:
     """Rasa and TensorFlow log a lot at INFO/DEBUG; Jaga's front ends want warnings only."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    if not os.environ.get("JAGA_DEBUG"):
+        # Sanic (imported by Rasa) turns deprecation warnings back on when imported; import
+        # it first, then silence the pages of warnings Rasa's old pins print at import.
+        import warnings
+
+        import sanic  # noqa: F401
+
+        warnings.simplefilter("ignore")
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
