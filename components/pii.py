@@ -284,7 +284,11 @@ def _import_spacy() -> Tuple[Any, Any]:
     """
     import sys
 
-    if "spacy" in sys.modules or "tensorflow" in sys.modules:
+    previous = sys.modules.get("tensorflow")
+    real_tf = previous is not None and not str(getattr(previous, "__version__", "")).endswith(
+        "blocked"  # bot.tf_guard's stand-in, which thinc must not mistake for TensorFlow
+    )
+    if "spacy" in sys.modules or real_tf:
         import spacy
         from spacy.matcher import Matcher
 
@@ -294,7 +298,10 @@ def _import_spacy() -> Tuple[Any, Any]:
         import spacy
         from spacy.matcher import Matcher
     finally:
-        del sys.modules["tensorflow"]  # a later real import of TensorFlow still works
+        if previous is None:
+            del sys.modules["tensorflow"]  # a later real import of TensorFlow still works
+        else:
+            sys.modules["tensorflow"] = previous
     return spacy, Matcher
 
 

@@ -340,7 +340,9 @@ def measure(labels: dict[str, dict], plan: Plan, monitor: LoadMonitor) -> dict[s
                 "--turns",
                 "4",
                 "--limit",
-                "400",
+                "250",
+                "--frontend",
+                "conversation",
                 env_extra=env,
             )
             results[label]["serve"] = combined

@@ -11,33 +11,12 @@ from __future__ import annotations
 
 import os
 
+from bot.rasa_runtime import cache_action_validation
+
 PATCHES = {
     "notf": {"JAGA_BENCH_BLOCK_TF": "1"},
     "validator": {"JAGA_BENCH_CACHED_VALIDATOR": "1"},
 }
-
-
-def cache_action_validation() -> None:
-    import jsonschema
-    from rasa.core.actions import action
-    from rasa.shared.constants import DOCS_BASE_URL
-
-    schema = action.RemoteAction.action_response_format_spec()
-    validator = jsonschema.validators.validator_for(schema)(schema)
-
-    def _validate_action_result(self, result):  # same contract as Rasa's method
-        try:
-            validator.validate(result)
-            return True
-        except jsonschema.ValidationError as error:
-            error.message += (
-                ". Failed to validate Action server response from API, make sure your response "
-                f"from the Action endpoint is valid. For more information visit "
-                f"{DOCS_BASE_URL}/custom-actions"
-            )
-            raise
-
-    action.RemoteAction._validate_action_result = _validate_action_result
 
 
 def apply_from_env() -> list[str]:

@@ -59,7 +59,7 @@ def rss_mb() -> float:
 
 
 def real_tensorflow() -> bool:
-    """Whether TensorFlow itself (not tools.bench_notf's stand-in) is loaded."""
+    """Whether TensorFlow itself (not bot.tf_guard's stand-in) is loaded."""
     module = sys.modules.get("tensorflow")
     return module is not None and not getattr(module, "__version__", "").endswith("-blocked")
 
@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     function = MODES[args.mode]
     blocked = False
     if os.environ.get("JAGA_BENCH_BLOCK_TF") == "1" and args.mode not in ("train", "importtime"):
-        from tools import bench_notf
+        from bot import tf_guard as bench_notf
 
         model = Path(args.model)
         if model.is_dir():

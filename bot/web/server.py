@@ -335,7 +335,8 @@ def main() -> int:
 
         print("Loading Jaga...", flush=True)
         assistant = await build_assistant(settings)
-        assistant.watch_model()  # a newly trained model is picked up live
+        if hasattr(assistant, "watch_model"):
+            assistant.watch_model()  # a newly trained model is picked up live
         await serve(settings, assistant)
 
     try:

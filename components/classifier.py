@@ -1,4 +1,4 @@
-"""Candidate NLU components measured by the benchmark (benchmarks/config_*.yml).
+"""Jaga's intent classifier: Rasa's logistic regression, stored without skops.
 
 `FastLogisticRegressionClassifier` is Rasa's LogisticRegressionClassifier with another file
 format. Rasa stores the scikit-learn model with skops, and `import skops.io` runs
