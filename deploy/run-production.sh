@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Jaga in production on one host: the action server, RASA_REPLICAS Rasa servers sharing Redis,
+# and FRONTENDS Telegram front ends in webhook mode. Every process is supervised: one that
+# exits or crashes is started again (with a back-off), so a crash never leaves the bot silent.
+# While a Rasa replica is down the front ends still answer with the safe reply (helplines).
+#
+#   deploy/run-production.sh [start]     start everything, stay in the foreground (Ctrl-C stops)
+#   deploy/run-production.sh check       check the settings and print the plan, start nothing
+#   deploy/run-production.sh roll        restart the Rasa replicas one at a time (new model)
+#   deploy/run-production.sh stop        stop a running `start`
+#
+# Settings come from the environment, or from the file named by JAGA_ENV_FILE (KEY=value
+# lines; keep it chmod 600). Secrets are never passed on a command line and never logged.
+#
+#   required: RASA_TOKEN (32+ random characters); with FRONTENDS > 0 also TELEGRAM_BOT_TOKEN,
+#             TELEGRAM_WEBHOOK_URL (https://...) and TELEGRAM_WEBHOOK_SECRET
+#   optional (default):
+#     RASA_REPLICAS (2)  RASA_BASE_PORT (5005)  RASA_INTERFACE (127.0.0.1)
+#     ACTION_PORT (5055)  ACTION_INTERFACE (127.0.0.1)
+#     FRONTENDS (2)  WEBHOOK_BASE_PORT (8443)  TELEGRAM_WEBHOOK_LISTEN (127.0.0.1)
+#     JAGA_RASA_URL (unset: front end i talks to replica i mod RASA_REPLICAS; set it to the
+#                    nginx balancer, http://127.0.0.1:5000, so that a replica restart is unseen)
+#     JAGA_MODEL (models)  REDIS_HOST (127.0.0.1)  REDIS_PORT (6379)  REDIS_DB (0)
+#     REDIS_PASSWORD ()  REDIS_KEY_PREFIX (jaga)  JAGA_RECORD_EXP (3600)
+#     TICKET_LOCK_LIFETIME (10)  RASA_RESPONSE_TIMEOUT (30)  JAGA_RUN_DIR (var/run)  JAGA_LOG_DIR (var/log)
+#     JAGA_PYTHON (.venv/bin/python)  JAGA_ENDPOINTS (deploy/endpoints.redis.yml)
+# See docs/production.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+COMMAND="${1:-start}"
+
+if [[ -n "${JAGA_ENV_FILE:-}" ]]; then
+  if [[ ! -r "$JAGA_ENV_FILE" ]]; then
+    echo "JAGA_ENV_FILE=$JAGA_ENV_FILE cannot be read" >&2
+    exit 2
+  fi
+  set -a
+  # shellcheck disable=SC1090
+  source "$JAGA_ENV_FILE"
+  set +a
+fi
+
+: "${JAGA_PYTHON:=$ROOT/.venv/bin/python}"
+: "${RASA_REPLICAS:=2}"
+: "${RASA_BASE_PORT:=5005}"
+: "${RASA_INTERFACE:=127.0.0.1}"
+: "${ACTION_PORT:=5055}"
+: "${ACTION_INTERFACE:=127.0.0.1}"
+: "${FRONTENDS:=2}"
+: "${WEBHOOK_BASE_PORT:=8443}"
+: "${TELEGRAM_WEBHOOK_LISTEN:=127.0.0.1}"
+: "${JAGA_RASA_URL:=}"
+: "${JAGA_MODEL:=$ROOT/models}"
+: "${JAGA_ENDPOINTS:=$ROOT/deploy/endpoints.redis.yml}"
+: "${JAGA_CREDENTIALS:=$ROOT/deploy/credentials.yml}"
+: "${REDIS_HOST:=127.0.0.1}"
+: "${REDIS_PORT:=6379}"
+: "${REDIS_DB:=0}"
+: "${REDIS_PASSWORD:=}"
+: "${REDIS_KEY_PREFIX:=jaga}"
+: "${JAGA_RECORD_EXP:=3600}"
+: "${TICKET_LOCK_LIFETIME:=10}"
+: "${RASA_RESPONSE_TIMEOUT:=30}"
+: "${JAGA_RUN_DIR:=$ROOT/var/run}"
+: "${JAGA_LOG_DIR:=$ROOT/var/log}"
+: "${JAGA_START_TIMEOUT:=180}"
+: "${ACTION_SERVER_URL:=http://$ACTION_INTERFACE:$ACTION_PORT/webhook}"
+export REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD REDIS_KEY_PREFIX JAGA_RECORD_EXP
+export TICKET_LOCK_LIFETIME ACTION_SERVER_URL
+export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+# Rasa would otherwise send usage telemetry to Rasa Technologies: not from a children's service.
+export RASA_TELEMETRY_ENABLED=false
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
+SECRETS=(RASA_TOKEN TELEGRAM_BOT_TOKEN TELEGRAM_WEBHOOK_SECRET REDIS_PASSWORD)
+
+say() { printf '%s run-production: %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*"; }
+fail() { say "ERROR: $*" >&2; exit 2; }
+
+is_int() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
+check_settings() {
+  [[ -x "$JAGA_PYTHON" ]] || fail "JAGA_PYTHON=$JAGA_PYTHON is not executable (run make venv)"
+  for name in RASA_REPLICAS RASA_BASE_PORT ACTION_PORT FRONTENDS WEBHOOK_BASE_PORT REDIS_PORT \
+              REDIS_DB JAGA_RECORD_EXP TICKET_LOCK_LIFETIME RASA_RESPONSE_TIMEOUT; do
+    is_int "${!name}" || fail "$name must be a whole number, got '${!name}'"
+  done
+  (( RASA_REPLICAS >= 1 )) || fail "RASA_REPLICAS must be at least 1"
+  (( JAGA_RECORD_EXP >= 1 )) || fail "JAGA_RECORD_EXP must be at least 1 second"
+  [[ "$REDIS_KEY_PREFIX" =~ ^[A-Za-z0-9]+$ ]] \
+    || fail "REDIS_KEY_PREFIX may use letters and digits only (Rasa ignores any other prefix)"
+  RASA_TOKEN=${RASA_TOKEN:-}
+  (( ${#RASA_TOKEN} >= 32 )) || fail "RASA_TOKEN must be set to 32+ random characters"
+  if (( FRONTENDS > 0 )); then
+    [[ -n "${TELEGRAM_BOT_TOKEN:-}" ]] || fail "TELEGRAM_BOT_TOKEN is required (or FRONTENDS=0)"
+    [[ "${TELEGRAM_WEBHOOK_URL:-}" == https://* ]] \
+      || fail "TELEGRAM_WEBHOOK_URL must be the public https:// URL nginx serves"
+    [[ -n "${TELEGRAM_WEBHOOK_SECRET:-}" ]] || fail "TELEGRAM_WEBHOOK_SECRET is required"
+  fi
+  [[ -e "$JAGA_MODEL" ]] || fail "No model at JAGA_MODEL=$JAGA_MODEL (run make train)"
+  if [[ "$RASA_INTERFACE" != 127.0.0.1 && "$RASA_INTERFACE" != localhost \
+        && "$RASA_INTERFACE" != ::1 ]]; then
+    say "WARNING: Rasa listens on $RASA_INTERFACE, not loopback: firewall it (docs/security.md)"
+  fi
+  redis_ping || fail "Redis at $REDIS_HOST:$REDIS_PORT db $REDIS_DB does not answer"
+}
+
+redis_ping() {
+  "$JAGA_PYTHON" - <<'EOF'
+import os, sys
+import redis
+try:
+    redis.Redis(host=os.environ["REDIS_HOST"], port=int(os.environ["REDIS_PORT"]),
+                db=int(os.environ["REDIS_DB"]), password=os.environ.get("REDIS_PASSWORD") or None,
+                socket_timeout=3).ping()
+except Exception as error:  # the message never contains the password
+    print(f"redis: {type(error).__name__}", file=sys.stderr)
+    sys.exit(1)
+EOF
+}
+
+# URL that answers 200 once a service is ready (Rasa loads its model before it listens).
+wait_ready() {
+  local name=$1 url=$2 deadline=$((SECONDS + JAGA_START_TIMEOUT))
+  until "$JAGA_PYTHON" -c "import sys, urllib.request as u; u.urlopen(sys.argv[1], timeout=2)" \
+      "$url" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || { say "$name is not ready after ${JAGA_START_TIMEOUT}s"; return 1; }
+    sleep 0.5
+  done
+  say "$name is ready"
+}
+
+rasa_port() { echo $((RASA_BASE_PORT + $1 - 1)); }
+rasa_url() { echo "http://127.0.0.1:$(rasa_port "$1")"; }
+
+# The command of each service. The action server is `python -m rasa_sdk`, the same server as
+# `rasa run actions --actions actions`, without importing all of Rasa (starts in 1 s, not 10).
+# `env -u` keeps each secret away from processes that do not need it.
+service_command() {
+  local name=$1
+  case "$name" in
+    actions)
+      CMD=(env -u RASA_TOKEN -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET -u REDIS_PASSWORD
+           SANIC_HOST="$ACTION_INTERFACE"
+           "$JAGA_PYTHON" -m rasa_sdk --actions actions -p "$ACTION_PORT") ;;
+    rasa-*)
+      local i=${name#rasa-}
+      CMD=(env -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET
+           "$JAGA_PYTHON" "$ROOT/deploy/rasa_serve.py" -i "$RASA_INTERFACE" -p "$(rasa_port "$i")"
+           --credentials "$JAGA_CREDENTIALS" --endpoints "$JAGA_ENDPOINTS" -m "$JAGA_MODEL"
+           --response-timeout "$RASA_RESPONSE_TIMEOUT") ;;
+    frontend-*)
+      local i=${name#frontend-}
+      local url=${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}
+      CMD=(env -u REDIS_PASSWORD RASA_URL="$url"
+           TELEGRAM_WEBHOOK_PORT=$((WEBHOOK_BASE_PORT + i - 1))
+           TELEGRAM_WEBHOOK_LISTEN="$TELEGRAM_WEBHOOK_LISTEN"
+           "$JAGA_PYTHON" -m bot telegram) ;;
+    *) fail "unknown service $name" ;;
+  esac
+}
+
+SUPERVISORS=()
+
+# Runs a service in a loop: when it exits it is started again, sooner if it ran a while.
+supervise() {
+  local name=$1
+  service_command "$name"
+  (
+    set +e
+    child=""
+    stopping=""
+    on_stop() {
+      stopping=1
+      if [[ -n "$child" ]]; then
+        kill -TERM "$child" 2>/dev/null
+        for _ in $(seq 1 40); do kill -0 "$child" 2>/dev/null || break; sleep 0.5; done
+        kill -KILL "$child" 2>/dev/null
+      fi
+      rm -f "$JAGA_RUN_DIR/$name.pid"
+      exit 0
+    }
+    trap on_stop TERM INT
+    backoff=1
+    while [[ -z "$stopping" ]]; do
+      started=$SECONDS
+      "${CMD[@]}" >>"$JAGA_LOG_DIR/$name.log" 2>&1 &
+      child=$!
+      echo "$child" >"$JAGA_RUN_DIR/$name.pid"
+      wait "$child"
+      code=$?
+      [[ -n "$stopping" ]] && break
+      if (( SECONDS - started > 60 )); then backoff=1; else backoff=$(( backoff * 2 > 30 ? 30 : backoff * 2 )); fi
+      say "$name (pid $child) exited with code $code; starting it again in ${backoff}s (log: $JAGA_LOG_DIR/$name.log)"
+      sleep "$backoff" &
+      wait $!
+    done
+  ) &
+  SUPERVISORS+=($!)
+}
+
+stop_all() {
+  trap - TERM INT
+  say "stopping"
+  for pid in "${SUPERVISORS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${SUPERVISORS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -f "$JAGA_RUN_DIR/run-production.pid"
+  say "stopped"
+  exit 0
+}
+
+plan() {
+  say "action server: $ACTION_INTERFACE:$ACTION_PORT"
+  for i in $(seq 1 "$RASA_REPLICAS"); do
+    say "rasa-$i: $RASA_INTERFACE:$(rasa_port "$i") (API token required; Redis $REDIS_HOST:$REDIS_PORT db $REDIS_DB prefix $REDIS_KEY_PREFIX, record_exp ${JAGA_RECORD_EXP}s)"
+  done
+  for i in $(seq 1 "$FRONTENDS"); do
+    say "frontend-$i: webhook on $TELEGRAM_WEBHOOK_LISTEN:$((WEBHOOK_BASE_PORT + i - 1)) -> ${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}"
+  done
+  say "model: $JAGA_MODEL; logs: $JAGA_LOG_DIR; pid files: $JAGA_RUN_DIR"
+  say "secrets set: $(for s in "${SECRETS[@]}"; do [[ -n "${!s:-}" ]] && printf '%s ' "$s"; done)(values not shown)"
+}
+
+start() {
+  check_settings
+  mkdir -p "$JAGA_RUN_DIR" "$JAGA_LOG_DIR"
+  chmod 700 "$JAGA_RUN_DIR" "$JAGA_LOG_DIR" 2>/dev/null || true
+  if [[ -f "$JAGA_RUN_DIR/run-production.pid" ]] && kill -0 "$(cat "$JAGA_RUN_DIR/run-production.pid")" 2>/dev/null; then
+    fail "already running (pid $(cat "$JAGA_RUN_DIR/run-production.pid")); use '$0 stop' first"
+  fi
+  echo $$ >"$JAGA_RUN_DIR/run-production.pid"
+  trap stop_all TERM INT
+  plan
+  # Rasa needs the action server only when a turn runs a custom action: start all at once.
+  supervise actions
+  for i in $(seq 1 "$RASA_REPLICAS"); do supervise "rasa-$i"; done
+  wait_ready "action server" "http://127.0.0.1:$ACTION_PORT/health"
+  for i in $(seq 1 "$RASA_REPLICAS"); do wait_ready "rasa-$i" "$(rasa_url "$i")/webhooks/jaga/"; done
+  for i in $(seq 1 "$FRONTENDS"); do supervise "frontend-$i"; done
+  say "all started; Ctrl-C or '$0 stop' stops everything"
+  while true; do
+    sleep 3600 &
+    wait $! || true
+  done
+}
+
+# Restart the Rasa replicas one at a time, each only when the previous one answers again:
+# the way to load a new model without downtime (Rasa 3.6's PUT /model stalls and leaks).
+roll() {
+  [[ -f "$JAGA_RUN_DIR/run-production.pid" ]] || fail "not running (no $JAGA_RUN_DIR/run-production.pid)"
+  for i in $(seq 1 "$RASA_REPLICAS"); do
+    local pid_file="$JAGA_RUN_DIR/rasa-$i.pid"
+    [[ -f "$pid_file" ]] || fail "no pid file for rasa-$i"
+    local pid
+    pid=$(cat "$pid_file")
+    say "restarting rasa-$i (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    sleep 1.5  # the supervisor's back-off
+    until [[ "$(cat "$pid_file" 2>/dev/null)" != "$pid" ]]; do sleep 0.5; done
+    wait_ready "rasa-$i" "$(rasa_url "$i")/webhooks/jaga/" || fail "rasa-$i did not come back; stopping the roll"
+  done
+  say "all replicas restarted"
+}
+
+case "$COMMAND" in
+  start) start ;;
+  check) check_settings; plan; say "settings are fine" ;;
+  roll) roll ;;
+  stop)
+    [[ -f "$JAGA_RUN_DIR/run-production.pid" ]] || fail "not running"
+    kill -TERM "$(cat "$JAGA_RUN_DIR/run-production.pid")" ;;
+  *) echo "usage: $0 [start|check|roll|stop]" >&2; exit 2 ;;
+esac
