@@ -26,6 +26,30 @@ def _url(name: str, value: str | None, *, https: bool = False) -> str | None:
     return value.rstrip("/")
 
 
+def _redis_url(value: str | None) -> str | None:
+    """`redis://[:password@]host[:port][/db]`, `rediss://...` (TLS) or `unix:///path.sock`."""
+    if not value:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(
+            "REDIS_URL must start with redis://, rediss:// or unix:// "
+            "(e.g. redis://127.0.0.1:6379/0)"
+        )
+    if parsed.scheme == "unix" and not parsed.path:
+        raise SettingsError("REDIS_URL with unix:// needs a socket path (unix:///run/redis.sock)")
+    if parsed.scheme != "unix" and not parsed.hostname:
+        raise SettingsError("REDIS_URL needs a host (e.g. redis://127.0.0.1:6379/0)")
+    try:
+        parsed.port  # noqa: B018 - raises ValueError when the port is not a number
+    except ValueError:
+        raise SettingsError("REDIS_URL has a malformed port") from None
+    db = parsed.path.strip("/")
+    if parsed.scheme != "unix" and db and not db.isdigit():
+        raise SettingsError("REDIS_URL's database must be a number (redis://host:6379/0)")
+    return value
+
+
 def _int(name: str, value: str | None, default: int, low: int, high: int) -> int:
     if value in (None, ""):
         return default
@@ -65,6 +89,8 @@ class Settings:
     model_path: Path = ROOT / "models"
     reply_timeout: float = 2.0
     stats_db: Path | None = ROOT / "var" / "stats.sqlite"
+    # Where the Telegram front end remembers which update ids it answered (may hold a password).
+    redis_url: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
 
     @classmethod
@@ -119,4 +145,5 @@ class Settings:
             reply_timeout=_float("JAGA_REPLY_TIMEOUT", get("JAGA_REPLY_TIMEOUT"), 2.0, 0.1, 60),
             stats_db=None if stats == "off" else Path(stats or ROOT / "var" / "stats.sqlite"),
             log_level=(get("JAGA_LOG_LEVEL") or "INFO").upper(),
+            redis_url=_redis_url(get("REDIS_URL")),
         )

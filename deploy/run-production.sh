@@ -154,7 +154,10 @@ service_command() {
     frontend-*)
       local i=${name#frontend-}
       local url=${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}
+      # Front ends remember answered update ids in Redis, so a retried webhook is answered
+      # once across all of them. With a Redis password, set REDIS_URL in the env file.
       CMD=(env -u REDIS_PASSWORD RASA_URL="$url"
+           REDIS_URL="${REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB}"
            TELEGRAM_WEBHOOK_PORT=$((WEBHOOK_BASE_PORT + i - 1))
            TELEGRAM_WEBHOOK_LISTEN="$TELEGRAM_WEBHOOK_LISTEN"
            "$JAGA_PYTHON" -m bot telegram) ;;

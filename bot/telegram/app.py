@@ -5,16 +5,19 @@
     run(settings)                            -> builds the assistant and serves; Ctrl-C stops
     main()                                   -> `python -m bot telegram`
 
-Webhook mode when `settings.webhook_url` is set: PTB's own webhook server (tornado) listens on
-`webhook_listen:webhook_port` at the URL's path and refuses (403) any request without
-`X-Telegram-Bot-Api-Secret-Token: <webhook_secret>`. Otherwise long polling.
+Updates are fetched by Jaga's own `delivery.Poller` (long polling) or served by its own
+`delivery.WebhookServer` (aiohttp, webhook mode when `settings.webhook_url` is set), never by
+PTB's Updater: an update is acknowledged to Telegram only after it was answered, and one
+answered before a crash is skipped when Telegram delivers it again (`dedupe.py`). The
+webhook listens on `webhook_listen:webhook_port` at the URL's path and refuses (403) any
+request without `X-Telegram-Bot-Api-Secret-Token: <webhook_secret>`. On stop, running turns
+get `delivery.GRACE` seconds, then are cancelled and left for Telegram to deliver again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dtm
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -26,6 +29,8 @@ from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.settings import Settings, SettingsError
+from bot.telegram.dedupe import DoneStore, open_store
+from bot.telegram.delivery import GRACE, MAX_IN_FLIGHT, Poller, UpdateRunner, WebhookServer
 from bot.telegram.handlers import quiz, register_all
 from bot.telegram.handlers.commands import set_commands
 from bot.telegram.ordering import PerChatUpdateProcessor
@@ -42,7 +47,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = 30  # seconds of long polling per getUpdates
 # Our guard around the assistant, on top of its own reply timeout (it should never fire).
 DEADLINE_MARGIN = 0.5
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "tornado.access", "apscheduler")
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "aiohttp.access", "apscheduler")
+WEBHOOK_MAX_CONNECTIONS = 40  # Telegram's default: updates it sends at once
 
 
 def require_token(settings: Settings) -> str:
@@ -77,8 +83,9 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         .request(HTTPXRequest(connection_pool_size=64, pool_timeout=5.0, **timeouts))
         .get_updates_request(HTTPXRequest(connection_pool_size=2, pool_timeout=5.0, **timeouts))
         .rate_limiter(RetryingRateLimiter())
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(max(256, MAX_IN_FLIGHT)))
         .job_queue(None)
+        .updater(None)  # delivery.py fetches updates: acknowledged only once answered
         .post_init(set_commands)
     )
     if settings.telegram_api_url:
@@ -101,8 +108,14 @@ async def serve(
     stop: asyncio.Event | None = None,
     ready: asyncio.Event | None = None,
     poll_timeout: float = POLL_TIMEOUT,
+    store: DoneStore | None = None,
+    grace: float = GRACE,
 ) -> None:
-    """Run the bot until `stop` is set, then shut down cleanly."""
+    """Run the bot until `stop` is set, then shut down within about `grace` + 2 seconds.
+
+    `store` remembers answered update ids; by default Redis (`REDIS_URL`) or
+    `var/telegram-updates.sqlite` (see dedupe.py).
+    """
     application = build_application(settings, assistant)
     stop = stop or asyncio.Event()
     try:
@@ -112,38 +125,69 @@ async def serve(
         raise SettingsError(
             "Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather (/mybots)."
         ) from None
-    updater = application.updater
-    assert updater is not None
+    own_store = store is None
+    if store is None:
+        store = open_store(settings.redis_url, application.bot.id)
+    runner = UpdateRunner(application, store)
+    webhook: WebhookServer | None = None
     try:
         if application.post_init:
             await application.post_init(application)
         await application.start()
         if settings.webhook_url:
-            await updater.start_webhook(
+            assert settings.webhook_secret is not None  # Settings insists on it
+            webhook = WebhookServer(
+                application,
+                runner,
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
-                url_path=webhook_path(settings.webhook_url),
-                webhook_url=settings.webhook_url,
+                path=webhook_path(settings.webhook_url),
+                secret=settings.webhook_secret,
+                grace=grace,
+            )
+            await webhook.start()  # listening before Telegram is told where to post
+            await application.bot.set_webhook(
+                url=settings.webhook_url,
                 secret_token=settings.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
+                max_connections=WEBHOOK_MAX_CONNECTIONS,
+                drop_pending_updates=False,
             )
-            mode = f"webhook on {settings.webhook_listen}:{settings.webhook_port}"
+            logger.info(
+                "Jaga is on Telegram as @%s (webhook on %s:%s)",
+                application.bot.username,
+                settings.webhook_listen,
+                settings.webhook_port,
+            )
+            if ready is not None:
+                ready.set()
+            await stop.wait()
         else:
-            await updater.start_polling(
-                timeout=dtm.timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
+            poller = Poller(
+                application,
+                runner,
+                allowed_updates=ALLOWED_UPDATES,
+                poll_timeout=poll_timeout,
+                grace=grace,
             )
-            mode = "polling"
-        logger.info("Jaga is on Telegram as @%s (%s)", application.bot.username, mode)
-        if ready is not None:
-            ready.set()
-        await stop.wait()
+            logger.info("Jaga is on Telegram as @%s (polling)", application.bot.username)
+            if ready is not None:
+                ready.set()
+            await poller.run(stop)  # returns after `stop`, in-flight turns settled
     finally:
-        if updater.running:
-            await updater.stop()
+        runner.stop()
+        if webhook is not None:
+            await webhook.stop()
         if application.running:
             await application.stop()
         await application.shutdown()
-        logger.info("Jaga stopped")
+        if own_store:
+            await store.close()
+        logger.info(
+            "Jaga stopped (%s answered, %s skipped as already answered)",
+            runner.answered,
+            runner.skipped,
+        )
 
 
 async def _run(settings: Settings, assistant: Assistant | None) -> None:

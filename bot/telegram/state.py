@@ -30,6 +30,8 @@ class BotData:
     flood: FloodGuard = field(default_factory=FloodGuard)
     # Our own guard around the assistant, a little above its own reply timeout.
     reply_deadline: float = 2.5
+    # Set at shutdown: no new turn starts and "typing..." is no longer sent.
+    stopping: bool = False
 
     @property
     def assistant(self) -> Assistant:

@@ -124,21 +124,41 @@ async def admit(update: Update, context: Context) -> bool:
 # -- asking the assistant ------------------------------------------------------------------
 
 
+# Typing loops still finishing after their turn: held so they are not garbage-collected.
+_TYPING: set[asyncio.Task[None]] = set()
+
+
 @contextlib.asynccontextmanager
 async def typing(context: Context, chat_id: int) -> AsyncIterator[None]:
+    """ "typing..." every few seconds until the block ends or Jaga is shutting down.
+
+    The loop ends on a flag, not only on cancellation, and the turn never waits for it: on
+    Python 3.10 a cancellation that arrives just as an HTTP call completes can be swallowed
+    (anyio, asyncio.wait_for), which used to leave a turn stuck sending "typing..." forever.
+    """
+    done = asyncio.Event()
+
     async def keep_typing() -> None:
-        while True:
+        while not done.is_set() and not context.bot_data.stopping:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-            await asyncio.sleep(TYPING_EVERY)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), TYPING_EVERY)
 
     task = asyncio.create_task(keep_typing())
+    _TYPING.add(task)
+    task.add_done_callback(_typing_done)
     try:
         yield
     finally:
+        done.set()
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+
+
+def _typing_done(task: asyncio.Task[None]) -> None:
+    _TYPING.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.debug("Typing loop ended with %s", type(task.exception()).__name__)
 
 
 async def ask(

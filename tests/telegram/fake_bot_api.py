@@ -2,7 +2,9 @@
 
 It answers the methods Jaga uses, queues updates for getUpdates (long polling), records
 every call with its decoded parameters, and can be told to fail the next calls of a method
-(e.g. 429 with retry_after). `getFile` and file downloads are recorded like any call, and
+(e.g. 429 with retry_after) or to hang on them. Like Telegram, getUpdates serves an update
+again and again until a later call's `offset` acknowledges it (`served` records the ids
+each call returned). `getFile` and file downloads are recorded like any call, and
 tests assert they never happen.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -53,7 +56,11 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.failures: dict[str, list[Failure]] = {}
-        self._update_ids = itertools.count(1)
+        self.hangs: dict[str, float] = {}
+        self.served: list[list[int]] = []  # update ids returned by each getUpdates
+        # Like Telegram's, ids differ between runs (a front end's store of answered ids
+        # outlives one test); they only grow within one server.
+        self._update_ids = itertools.count(secrets.randbelow(10**9) * 1000 + 1)
         self._message_ids = itertools.count(100)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -98,6 +105,17 @@ class FakeBotApi:
         self.failures.setdefault(method, []).extend(
             [Failure(status, description.get(status, "Error"), retry_after)] * times
         )
+
+    def hang(self, method: str, seconds: float | None = 30.0) -> None:
+        """Calls of `method` get no answer for `seconds` (then 504, recorded as not done);
+        None ends the hang for later calls."""
+        if seconds is None:
+            self.hangs.pop(method, None)
+        else:
+            self.hangs[method] = seconds
+
+    def offsets(self) -> list[int | None]:
+        return [c.params.get("offset") for c in self.called("getUpdates")]
 
     def called(self, method: str, **match: Any) -> list[Call]:
         return [
@@ -168,6 +186,14 @@ class FakeBotApi:
             return _error(401, "Unauthorized")
         call = Call(method, params)
         self.calls.append(call)
+        hang = self.hangs.get(method)
+        if hang:
+            call.status = 0  # no answer (yet)
+            async with self._changed:
+                with _suppress_timeout():
+                    await asyncio.wait_for(self._changed.wait_for(lambda: self._closing), hang)
+            call.status = 504
+            return _error(504, "Gateway Timeout")
         pending = self.failures.get(method)
         if pending:
             failure = pending.pop(0)
@@ -197,7 +223,10 @@ class FakeBotApi:
                     await asyncio.wait_for(
                         self._changed.wait_for(lambda: bool(self.updates) or self._closing), wait
                     )
-        return list(self.updates[:100])
+        limit = int(params.get("limit") or 100)
+        result = list(self.updates[: max(1, min(limit, 100))])
+        self.served.append([u["update_id"] for u in result])
+        return result
 
     def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

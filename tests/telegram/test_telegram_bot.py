@@ -19,6 +19,7 @@ from scripted_assistant import LONG_PAYLOAD, HangingAssistant, ScriptedAssistant
 from bot import messages
 from bot.settings import Settings, SettingsError
 from bot.telegram.app import build_application, serve
+from bot.telegram.dedupe import MemoryDoneStore
 from bot.telegram.formatting import clean_text
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuv"
@@ -42,10 +43,18 @@ def settings_for(api: FakeBotApi, **overrides) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running(api: FakeBotApi, assistant, **overrides) -> AsyncIterator[None]:
+async def running(api: FakeBotApi, assistant, store=None, **overrides) -> AsyncIterator[None]:
     stop, ready = asyncio.Event(), asyncio.Event()
+    store = store if store is not None else MemoryDoneStore()
     task = asyncio.create_task(
-        serve(settings_for(api, **overrides), assistant, stop=stop, ready=ready, poll_timeout=1)
+        serve(
+            settings_for(api, **overrides),
+            assistant,
+            stop=stop,
+            ready=ready,
+            poll_timeout=1,
+            store=store,
+        )
     )
     ready_wait = asyncio.create_task(ready.wait())
     done, _ = await asyncio.wait({task, ready_wait}, timeout=5, return_when="FIRST_COMPLETED")

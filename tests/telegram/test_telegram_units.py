@@ -233,3 +233,17 @@ def test_main_without_token_exits_with_a_clear_message(monkeypatch):
     monkeypatch.setattr(app, "configure_logging", lambda level: None)
     with pytest.raises(SystemExit, match="jaga: TELEGRAM_BOT_TOKEN is not set"):
         app.main()
+
+
+def test_redis_url_setting_is_optional_and_validated():
+    from bot.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).redis_url is None
+    url = "redis://:pa55word@127.0.0.1:6379/0"
+    settings = Settings.from_env({"REDIS_URL": url})
+    assert settings.redis_url == url and "pa55word" not in repr(settings)
+    assert Settings.from_env({"REDIS_URL": "unix:///run/redis.sock"}).redis_url
+    for bad in ("http://:pw1@h:6379", "redis://:pw1@", "redis://:pw1@h:port/0", "redis://h/x"):
+        with pytest.raises(SettingsError, match="REDIS_URL") as raised:
+            Settings.from_env({"REDIS_URL": bad})
+        assert "pw1" not in str(raised.value)  # the URL may carry a password
