@@ -133,10 +133,15 @@ def model_components(model: Path) -> set[str]:
     """Class names of every graph node of a packed Rasa model (train and predict schema)."""
     names: set[str] = set()
     with tarfile.open(model, "r:gz") as archive:
-        member = next((m for m in archive.getmembers() if m.name.endswith("metadata.json")), None)
-        if member is None:
+        # The model's own metadata.json sits at the top; components may keep files of the
+        # same name deeper down.
+        members = [m for m in archive.getmembers() if Path(m.name).name == "metadata.json"]
+        if not members:
             raise ValueError(f"{model} has no metadata.json")
+        member = min(members, key=lambda m: len(Path(m.name).parts))
         metadata = json.load(archive.extractfile(member))  # type: ignore[arg-type]
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{model}: unexpected metadata.json")
     for schema in ("train_schema", "predict_schema"):
         for node in ((metadata.get(schema) or {}).get("nodes") or {}).values():
             uses = str(node.get("uses", ""))
@@ -145,4 +150,8 @@ def model_components(model: Path) -> set[str]:
 
 
 def model_uses_tensorflow(model: Path) -> bool:
-    return bool(model_components(model) & TF_COMPONENTS)
+    """True unless the model's metadata shows no TensorFlow component (unreadable: True)."""
+    try:
+        return bool(model_components(model) & TF_COMPONENTS)
+    except (OSError, ValueError, KeyError, tarfile.TarError):
+        return True
