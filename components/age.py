@@ -7,15 +7,13 @@ School years count too: darjah/standard N is about N + 6 years old, tingkatan/fo
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from components.base import RuleComponent, add_entity, has_entity
 from components.text import normalise
 
 _N = r"(\d{1,2})"
@@ -67,36 +65,14 @@ def extract_age(text: str) -> int | None:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class AgeExtractor(GraphComponent):
+class AgeExtractor(RuleComponent):
     """Adds an `age` entity that fills the `age` slot."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> AgeExtractor:
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            entities = message.get(ENTITIES) or []
-            if any(e.get("entity") == "age" for e in entities):
+            if has_entity(message, "age"):
                 continue
-            text = message.get(TEXT) or ""
-            age = extract_age(text)
+            age = extract_age(message.get(TEXT) or "")
             if age is not None:
-                entities = entities + [
-                    {
-                        "entity": "age",
-                        "value": str(age),
-                        "start": 0,
-                        "end": len(text),
-                        "confidence_entity": 1.0,
-                        "extractor": "AgeExtractor",
-                    }
-                ]
-                message.set(ENTITIES, entities, add_to_output=True)
+                add_entity(message, "age", str(age), "AgeExtractor")
         return messages

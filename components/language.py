@@ -7,55 +7,32 @@ reports the language asked for instead.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from components.base import RuleComponent, add_entity, has_entity
 from components.lexicon import detect_language, requested_language
 
 __all__ = ["LanguageDetector", "detect_language", "requested_language"]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class LanguageDetector(GraphComponent):
+class LanguageDetector(RuleComponent):
     """Adds a `lang` entity (en/ms) that fills the `lang` slot."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageDetector:
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            entities = message.get(ENTITIES) or []
-            if any(e.get("entity") == "lang" for e in entities):
+            if has_entity(message, "lang"):
                 continue  # a button already said which language
+            text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get("name")
             if intent == "change_language":
                 lang = requested_language(text)
             else:
                 lang = detect_language(text)
             if lang:
-                entities = entities + [
-                    {
-                        "entity": "lang",
-                        "value": lang,
-                        "start": 0,
-                        "end": len(text),
-                        "confidence_entity": 1.0,
-                        "extractor": "LanguageDetector",
-                    }
-                ]
-                message.set(ENTITIES, entities, add_to_output=True)
+                add_entity(message, "lang", lang, "LanguageDetector")
         return messages

@@ -26,10 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Pattern, Sequence, Tuple
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -39,6 +36,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from components.base import RuleComponent
 from components.text import clean, normalise
 
 PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
@@ -547,18 +545,8 @@ def priority(intent_name: str | None) -> int:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class SafetyNet(GraphComponent):
+class SafetyNet(RuleComponent):
     """Raises a message to a safety intent when a safety pattern matches and the model missed."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyNet:
-        return cls(default_patterns())
 
     def __init__(self, patterns: PatternSet | None = None) -> None:
         self.patterns = patterns or default_patterns()
