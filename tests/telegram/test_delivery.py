@@ -9,14 +9,13 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from fake_bot_api import BOT_ID, FakeBotApi, message_update
 from scripted_assistant import ScriptedAssistant
-from test_telegram_bot import CHILD, TOKEN, free_port, running, settings_for
+from test_telegram_bot import CHILD, free_port, running, settings_for
 
 from bot.telegram.app import serve
 from bot.telegram.dedupe import MemoryDoneStore, RedisDoneStore, SqliteDoneStore
@@ -25,14 +24,6 @@ from bot.telegram.delivery import SECRET_HEADER
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 BASE_CHAT = 6_600_000
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def echoes(api: FakeBotApi) -> Counter[str]:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from fake_bot_api import BOT_USERNAME, FakeBotApi, callback_update, message_update, user
 from scripted_assistant import ScriptedAssistant
-from test_telegram_bot import GROUP, TOKEN, keyboard, running, texts
+from test_telegram_bot import GROUP, keyboard, running, texts
 
 from bot import messages
 from bot.learning import Quiz
@@ -39,14 +39,6 @@ class ParentsAssistant(ScriptedAssistant):
         if turn.intent == "ask_parent_guidance" and "topic" not in text:
             turn.replies = [Reply("What would you like to know?", list(PARENT_TOPICS))]
         return turn
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import aiohttp
 import pytest
+from conftest import TOKEN  # noqa: E402
 from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, callback_update, message_update, user
 from scripted_assistant import LONG_PAYLOAD, HangingAssistant, ScriptedAssistant
 
@@ -22,17 +23,8 @@ from bot.telegram.app import build_application, serve
 from bot.telegram.dedupe import MemoryDoneStore
 from bot.telegram.formatting import clean_text
 
-TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuv"
 CHILD = 5551001
 GROUP = -1001234
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def settings_for(api: FakeBotApi, **overrides) -> Settings:
