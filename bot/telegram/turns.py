@@ -268,6 +268,12 @@ async def redirect_privately(update: Update, context: Context, turn: Turn) -> No
 
 async def converse(update: Update, context: Context, text: str, *, lang: str | None = None) -> Turn:
     turn = await ask(update, context, text=text, lang=lang)
+    if turn.intent == "start_quiz" and not turn.degraded:
+        # "jom kuiz" typed in words: Telegram plays the quiz itself instead of pointing to it.
+        from bot.telegram.handlers.quiz import start_round
+
+        await start_round(update, context)
+        return turn
     await send_turn(update, context, turn)
     return turn
 

@@ -84,6 +84,8 @@ class ScriptedAssistant:
             return "crisis"
         if "ugut" in lowered or "nudes" in lowered:
             return "disclose_sextortion"
+        if "kuiz" in lowered or "quiz" in lowered:
+            return "start_quiz"
         return "out_of_scope"
 
 

@@ -225,6 +225,13 @@ async def test_menu_quiz_button_starts_a_round_instead_of_asking_the_assistant(j
     assert assistant.calls == []
 
 
+async def test_asking_for_the_quiz_in_words_starts_a_round(jaga, assistant):
+    jaga.push(message_update(CHILD, "jom main kuiz"))
+    [first] = await jaga.wait_sent(CHILD, 1)
+    assert "Question 1 of 10" in first.params["text"] and answers(first)
+    assert [text for _, text, _ in assistant.calls] == ["jom main kuiz"]
+
+
 async def test_quiz_in_a_group_points_to_the_private_chat(jaga, assistant, quiz):
     jaga.push(
         message_update(
