@@ -28,6 +28,7 @@ SAFETY_INTENTS = frozenset(
 )
 LANGS = ("en", "ms")
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for about 5 s
+TYPING_AFTER = 0.3  # seconds a reply may take before "typing..." is shown
 
 # Used only if bot/messages.yml cannot be read: the safe reply must never depend on a file.
 _BUILT_IN_FALLBACK = {
@@ -139,6 +140,10 @@ async def typing(context: Context, chat_id: int) -> AsyncIterator[None]:
     done = asyncio.Event()
 
     async def keep_typing() -> None:
+        # Most replies are ready in milliseconds: "typing..." only when Jaga really thinks,
+        # which also spares the Bot API one call for most messages.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(done.wait(), TYPING_AFTER)
         while not done.is_set() and not context.bot_data.stopping:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)

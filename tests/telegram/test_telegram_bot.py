@@ -337,6 +337,12 @@ async def test_unreachable_or_slow_assistant_still_gives_the_safe_reply(api, bro
             assert api.called("sendChatAction", action="typing")
 
 
+async def test_a_quick_answer_needs_no_typing_indicator(jaga, assistant):
+    jaga.push(message_update(CHILD, "hello"))
+    await jaga.wait_sent(CHILD, 1)
+    assert not jaga.called("sendChatAction")
+
+
 async def test_flood_gets_one_gentle_note_then_silence(jaga, assistant):
     for number in range(12):
         jaga.push(message_update(CHILD, f"spam {number}", message_id=number + 1))
