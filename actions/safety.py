@@ -45,8 +45,9 @@ class ActionSextortion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_sextortion_reassure")
-        dispatcher.utter_message(response="utter_sextortion_steps")
+        parent = "_parent" if is_adult_helper(tracker) else ""  # a parent writes for a child
+        dispatcher.utter_message(response=f"utter_sextortion_reassure{parent}")
+        dispatcher.utter_message(response=f"utter_sextortion_steps{parent}")
         dispatcher.utter_message(response="utter_sextortion_fake_helpers")
         dispatcher.utter_message(response=image_removal_response(tracker))
         send_referrals(dispatcher, tracker, "sextortion")

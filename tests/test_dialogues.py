@@ -147,3 +147,21 @@ async def test_every_referral_link_is_a_real_https_address(assistant):
         urls = [b.url for r in turn.replies for b in r.buttons if b.url]
         assert urls, text
         assert all(re.match(r"https?://[a-z0-9.-]+\.[a-z]{2,}", u) for u in urls), urls
+
+
+async def test_a_parent_disclosing_is_answered_as_a_parent(assistant):
+    turn = await assistant.respond(
+        new_user(), "my son is 12 and a man from a game keeps sending him credits"
+    )
+    assert turn.intent == "disclose_grooming"
+    text = turn.reply_text.lower()
+    assert "your child" in text
+    assert "are you safe" not in text
+
+
+async def test_a_parent_reporting_sextortion_is_not_told_it_is_their_fault(assistant):
+    turn = await assistant.respond(new_user(), "anak saya kena ugut nak sebar gambar bogel dia")
+    assert turn.intent == "disclose_sextortion"
+    first = turn.replies[0].text.lower()
+    assert "anak anda tidak bersalah" in first
+    assert "jangan bayar" in turn.reply_text.lower()

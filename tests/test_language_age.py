@@ -4,6 +4,7 @@ import pytest
 
 from components.age import extract_age
 from components.lexicon import detect_language, requested_language
+from components.speaker import writes_as_parent
 
 
 @pytest.mark.parametrize(
@@ -66,3 +67,26 @@ def test_reads_the_users_own_age(text, age):
 )
 def test_ignores_other_peoples_ages_and_other_numbers(text):
     assert extract_age(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son is 12 and a man keeps sending him game credits",
+        "how can I protect my daughter online",
+        "anak saya kena ugut dengan orang dalam instagram",
+        "i'm a mum and i found weird chats on my kid's phone",
+        "saya seorang ibu, risau pasal anak",
+        "my 13 year old girl is talking to an adult",
+    ],
+)
+def test_a_parent_writing_about_their_child_is_recognised(text):
+    assert writes_as_parent(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my mum took my phone", "a guy wants me to keep our chats secret", "dia ugut aku", ""],
+)
+def test_a_child_is_not_taken_for_a_parent(text):
+    assert not writes_as_parent(text)
