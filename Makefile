@@ -38,10 +38,17 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 
 venv: $(STAMP)
 
+# Progress: one line per component Rasa (re)trains; the full log goes to reports/train.log.
 train: $(STAMP)
 	@$(PY) -m tools.check_data
-	@$(RASA) train --config config.yml --domain domain.yml --data $(DATA) \
-	  --out models --fixed-model-name jaga --quiet
+	@mkdir -p reports; echo "Training (only what changed since the last model)..."
+	@set -o pipefail; $(RASA) train --config config.yml --domain domain.yml --data $(DATA) \
+	  --out models --fixed-model-name jaga 2>&1 | tee reports/train.log \
+	  | { grep --line-buffered -E "Starting to train component|Nothing changed|trained and saved" \
+	      | sed -u -e "s/.*Starting to train component '\(.*\)'.*/  training \1/" \
+	               -e "s/.*\(Nothing changed\).*/  \1: the current model is up to date/" \
+	               -e "s/.*\(Your Rasa model is trained.*\)/  \1/" -e "s/\x1b\[[0-9;]*m//g" || true; } \
+	  || { tail -n 40 reports/train.log; echo "Training failed: full log in reports/train.log"; exit 1; }
 
 validate: $(STAMP)
 	@$(RASA) data validate --config config.yml --domain domain.yml --data $(DATA) --fail-on-warnings
