@@ -80,12 +80,7 @@ class UsageStats:
         if not self._failed:
             log.warning("usage statistics are off: %s: %s", type(error).__name__, error)
         self._failed = True
-        if self._db is not None:
-            try:
-                self._db.close()
-            except sqlite3.Error:
-                pass
-        self._db = None
+        self._close_db()
 
     def _rotate(self, db: sqlite3.Connection, day: str) -> None:
         """Use today's salt; fold earlier days' user hashes into counts and drop their salts."""
@@ -229,12 +224,15 @@ class UsageStats:
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None:
-                try:
-                    self._db.close()
-                except sqlite3.Error:
-                    pass
-                self._db = None
+            self._close_db()
+
+    def _close_db(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+        self._db = None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,6 +57,11 @@ class Redaction:
 
 # --- regular expressions -----------------------------------------------------------------
 
+# Schools named by a word other than SK/SMK/Sekolah: "Kolej Yayasan ...", "Maahad ...".
+_OTHER_SCHOOL_WORDS = frozenset(
+    {"kolej", "college", "academy", "akademi", "international", "tahfiz", "maahad", "pondok"}
+)
+
 _SEP = r"[ \t.\-\u2010-\u2015]?"
 # MyKad: YYMMDD-PB-###G with or without dashes/spaces; month and day are checked below.
 _IC = re.compile(
@@ -252,22 +257,7 @@ _SCHOOL_HEADS = [
         {"LOWER": {"IN": ["kebangsaan", "agama"]}, "OP": "?"},
     ],
     [{"LOWER": "maktab"}, {"LOWER": "rendah"}, {"LOWER": "sains"}, {"LOWER": "mara", "OP": "?"}],
-    [
-        {
-            "LOWER": {
-                "IN": [
-                    "kolej",
-                    "college",
-                    "academy",
-                    "akademi",
-                    "international",
-                    "tahfiz",
-                    "maahad",
-                    "pondok",
-                ]
-            }
-        }
-    ],
+    [{"LOWER": {"IN": sorted(_OTHER_SCHOOL_WORDS)}}],
 ]
 
 _NLP_LOCK = threading.Lock()
@@ -384,16 +374,7 @@ def _looks_like_address(doc: Any, span: Any) -> bool:
 
 def _looks_like_school(span: Any) -> bool:
     head = span[0].lower_
-    if head in {
-        "kolej",
-        "college",
-        "academy",
-        "akademi",
-        "international",
-        "tahfiz",
-        "maahad",
-        "pondok",
-    }:
+    if head in _OTHER_SCHOOL_WORDS:
         return len(span) >= 2 and span[1].text[:1].isupper()
     return len(span) >= 2
 
