@@ -7,7 +7,7 @@ A rate passes when p95 <= the limit and the bot kept up (answered >= 95 % of the
 
 Two front ends:
   telegram      the real Telegram front end (`bot/telegram/`) against the fake Bot API on
-                loopback (`tests/telegram/fake_bot_api.py`), see `tools.bench_telegram`
+                loopback (`tools/fake_bot_api.py`), see `tools.bench_telegram`
   conversation  `BaseAssistant.respond` directly (what the Telegram front end calls per update)
 `auto` uses the Telegram front end when both files exist and it can be driven, else the module.
 """

@@ -5,7 +5,7 @@ Two processes, so the load generator does not share the bot's CPU time or event 
   bot process (tools.bench_worker throughput)   the real front end: `bot.telegram.app.serve`
       with the real conversation module and model, long-polling the fake Bot API;
   load process (`python -m tools.bench_telegram loadgen`)   runs
-      `tests/telegram/fake_bot_api.FakeBotApi`, queues text updates on an open-loop schedule
+      `tools/fake_bot_api.FakeBotApi`, queues text updates on an open-loop schedule
       and times each one from its arrival in the queue to the first `sendMessage` to its chat.
 
 Users are new for every rate step (each sends about one message every 2 s), so FloodGuard's
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FAKE_API = ROOT / "tests" / "telegram" / "fake_bot_api.py"
 FRONT_END = ROOT / "bot" / "telegram"
 TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuv"
 
@@ -34,8 +33,6 @@ def unavailable() -> str | None:
     """None when the Telegram front end can be benchmarked, else the reason it cannot."""
     if not (FRONT_END / "app.py").is_file():
         return "bot/telegram/app.py does not exist yet"
-    if not FAKE_API.is_file():
-        return "tests/telegram/fake_bot_api.py does not exist yet"
     try:
         from bot.telegram.app import serve  # noqa: F401
     except Exception as error:  # noqa: BLE001 - any import problem means "cannot measure"
@@ -114,11 +111,9 @@ async def run_bot(args: Any, assistant: Any = None) -> dict:
 
 
 async def loadgen(args: argparse.Namespace) -> dict:
-    sys.path.insert(0, str(FAKE_API.parent))
-    from fake_bot_api import FakeBotApi, message_update
-
     from tools.bench_load import percentile
     from tools.bench_worker import texts_for_load
+    from tools.fake_bot_api import FakeBotApi, message_update
 
     pending: dict[int, deque] = defaultdict(deque)  # chat -> arrival times awaiting a reply
     latencies: list[float] = []

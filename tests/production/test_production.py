@@ -285,11 +285,8 @@ TELEGRAM_TOKEN = "123456:PROD-test_abcdefghijklmnopqrstuv"
 
 
 def _fake_bot_api():
-    sys.path.insert(0, str(ROOT / "tests" / "telegram"))
-    try:
-        import fake_bot_api
-    except ImportError as error:  # pragma: no cover - the Telegram tests own this module
-        pytest.fail(f"tests/telegram/fake_bot_api.py is needed: {error}")
+    from tools import fake_bot_api
+
     return fake_bot_api
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from fake_bot_api import FakeBotApi
+
+from tools.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuv"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from fake_bot_api import BOT_ID, FakeBotApi, message_update
 from scripted_assistant import ScriptedAssistant
 from test_telegram_bot import CHILD, free_port, running, settings_for
 
 from bot.telegram.app import serve
 from bot.telegram.dedupe import MemoryDoneStore, RedisDoneStore, SqliteDoneStore
 from bot.telegram.delivery import SECRET_HEADER
+from tools.fake_bot_api import BOT_ID, FakeBotApi, message_update
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

@@ -8,7 +8,6 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from fake_bot_api import BOT_USERNAME, FakeBotApi, callback_update, message_update, user
 from scripted_assistant import ScriptedAssistant
 from test_telegram_bot import GROUP, keyboard, running, texts
 
@@ -16,6 +15,7 @@ from bot import messages
 from bot.learning import Quiz
 from bot.replies import Button, Reply, Turn
 from bot.telegram.handlers.quiz import ROUND_SIZE, parse_answer
+from tools.fake_bot_api import BOT_USERNAME, FakeBotApi, callback_update, message_update, user
 
 CHILD = 5552001
 ANSWER = re.compile(r"^quiz:\d+:\d+:\d$")

@@ -14,7 +14,6 @@ from dataclasses import replace
 import aiohttp
 import pytest
 from conftest import TOKEN  # noqa: E402
-from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, callback_update, message_update, user
 from scripted_assistant import LONG_PAYLOAD, HangingAssistant, ScriptedAssistant
 
 from bot import messages
@@ -22,6 +21,14 @@ from bot.settings import Settings, SettingsError
 from bot.telegram.app import build_application, serve
 from bot.telegram.dedupe import MemoryDoneStore
 from bot.telegram.formatting import clean_text
+from tools.fake_bot_api import (
+    BOT_ID,
+    BOT_USERNAME,
+    FakeBotApi,
+    callback_update,
+    message_update,
+    user,
+)
 
 CHILD = 5551001
 GROUP = -1001234

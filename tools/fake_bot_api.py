@@ -1,4 +1,5 @@
-"""A fake Telegram Bot API server for tests: a small aiohttp app on loopback.
+"""A fake Telegram Bot API server on loopback (a small aiohttp app), for the Telegram tests,
+the benchmark and the load test.
 
 It answers the methods Jaga uses, queues updates for getUpdates (long polling), records
 every call with its decoded parameters, and can be told to fail the next calls of a method
@@ -262,6 +263,9 @@ class FakeBotApi:
 
     _m_setMyCommands = _m_sendChatAction = _m_answerCallbackQuery = _ok
     _m_deleteWebhook = _m_setWebhook = _m_close = _m_logOut = _ok
+
+    def _m_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
 
     def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"file_id": params.get("file_id"), "file_unique_id": "u", "file_path": "x.jpg"}
