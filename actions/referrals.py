@@ -2,7 +2,9 @@
 
 The directory is data, validated when loaded so a typo in a phone number or a missing source
 stops the action server with an error that names the entry and the field, instead of reaching
-a child. `render_referrals` turns a topic's list into one chat bubble: phone numbers in the text
+a child. Each service names the knowledge-base item its facts come from (`knowledge:`, an id in
+knowledge/sources.yml); `python -m tools.check_facts` checks that the item vouches for them.
+`render_referrals` turns a topic's list into one chat bubble: phone numbers in the text
 (Telegram buttons cannot dial) and websites as URL buttons.
 """
 
@@ -40,7 +42,17 @@ _PHONE = re.compile(r"^\+?\d[\d -]*\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_REQUIRED = ("id", "name", "name_ms", "purpose", "serves", "status", "source", "checked")
+_REQUIRED = (
+    "id",
+    "name",
+    "name_ms",
+    "purpose",
+    "serves",
+    "status",
+    "knowledge",
+    "source",
+    "checked",
+)
 _KNOWN = set(_REQUIRED) | {
     "min_age",
     "max_age",
@@ -70,6 +82,7 @@ class Service:
     purpose: dict[str, str]
     serves: str
     status: str
+    knowledge: str
     source: str
     checked: dt.date
     min_age: int | None = None
@@ -174,9 +187,15 @@ def _service(entry: Any, index: int) -> Service:
         raise _fail(where, "serves", f"must be one of {', '.join(SERVES)}, got {serves!r}")
     if status not in STATUSES:
         raise _fail(where, "status", f"must be one of {', '.join(STATUSES)}, got {status!r}")
+    if not isinstance(entry["knowledge"], str) or not _ID.match(entry["knowledge"]):
+        raise _fail(where, "knowledge", "must be the id of an item in knowledge/sources.yml")
     source = entry["source"]
     if not isinstance(source, str) or not _URL.match(source.strip()):
-        raise _fail(where, "source", f"must be the URL of the source in facts.md, got {source!r}")
+        raise _fail(
+            where,
+            "source",
+            f"must be a source URL of its item in knowledge/sources.yml, got {source!r}",
+        )
     languages = entry.get("languages") or []
     if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
         raise _fail(where, "languages", "must be a list of language codes")
@@ -187,6 +206,7 @@ def _service(entry: Any, index: int) -> Service:
         purpose=_bilingual(entry, where, "purpose"),
         serves=serves,
         status=status,
+        knowledge=entry["knowledge"],
         source=source.strip(),
         checked=_date(entry, where, "checked"),
         min_age=_age(entry, where, "min_age"),

@@ -8,8 +8,10 @@ them checks everything and fails with a message that names the file, the place a
     content/parents.yml    the parents' path: warning signs, talking, the first hour, settings
 
 Every text is given in English (`en`) and Bahasa Malaysia (`ms`). Every text that states a fact
-carries a `source:` naming the section of the project's fact sheet it comes from, written
-"facts.md §N ..." (N from 1 to 7). docs/classroom.md documents the schemas.
+carries a `source:` listing the knowledge-base items it comes from (ids in
+knowledge/sources.yml, e.g. `source: [talian_kasih, police_999]`); an item marked unverified or
+conflict cannot be cited. The front ends show each item's title. docs/classroom.md documents
+the schemas.
 
 The quiz has a small pure API that the web chat and the Telegram front end share:
 
@@ -27,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.knowledge import KnowledgeError, knowledge, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
@@ -37,7 +39,6 @@ PARENTS_FILE = CONTENT_DIR / "parents.yml"
 
 LANGS = ("en", "ms")
 SPEAKERS = ("narrator", "child", "other", "friend", "adult")
-SOURCE_RE = re.compile(r"^facts\.md §[1-7]\b")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 MAX_TEXT = 1200
 
@@ -63,20 +64,7 @@ class _Checker:
         raise ContentError(f"{self.path.name}: {where}: {problem}")
 
     def load(self) -> Any:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ContentError(f"{self.path}: file not found") from None
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise ContentError(
-                f"{self.path.name}: not valid YAML at {place}: {problem} "
-                "(check the indentation and put quotes around text that contains ': ')"
-            ) from None
+        return read_yaml(self.path, ContentError)
 
     def mapping(self, value: Any, where: str, required: tuple[str, ...] = ()) -> dict:
         if not isinstance(value, dict):
@@ -112,23 +100,35 @@ class _Checker:
         return out
 
     def sources(self, value: Any, where: str, required: bool) -> tuple[str, ...]:
+        """Knowledge-base ids: `source: talian_kasih` or `source: [talian_kasih, police_999]`."""
         if value is None:
             if required:
                 self.fail(
                     where,
-                    "'source' is missing: name the facts.md section the fact comes from, "
-                    'e.g. source: "facts.md §2 Referral contacts (Talian Kasih)"',
+                    "'source' is missing: list the knowledge/sources.yml items the fact comes "
+                    "from, e.g. source: [talian_kasih]",
                 )
             return ()
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, list) or not values:
-            self.fail(where, "'source' should be a text or a list of texts")
+            self.fail(where, "'source' should be an item id or a list of them, e.g. [talian_kasih]")
+        try:
+            items = knowledge().items
+        except KnowledgeError as exc:
+            raise ContentError(f"knowledge base: {exc}") from None
         for src in values:
-            if not isinstance(src, str) or not SOURCE_RE.match(src.strip()):
+            item = items.get(src.strip()) if isinstance(src, str) else None
+            if item is None:
                 self.fail(
                     where,
-                    f"source {src!r} should start with 'facts.md §N' (N = 1 to 7), "
-                    "the fact-sheet section the fact comes from",
+                    f"source {src!r} is not an item id in knowledge/sources.yml "
+                    "(add the fact there first, see knowledge/README.md)",
+                )
+            if not item.stateable:
+                self.fail(
+                    where,
+                    f"source '{item.id}' is marked {item.status} in knowledge/sources.yml "
+                    "and cannot be stated as fact",
                 )
         return tuple(s.strip() for s in values)
 
@@ -150,6 +150,12 @@ def _pick(text: dict[str, str], lang: str) -> str:
     return text[lang_or_default(lang)]
 
 
+def source_titles(ids: tuple[str, ...]) -> list[str]:
+    """What a front end shows as the source: each cited item's title."""
+    book = knowledge()
+    return [book.title(i) for i in ids]
+
+
 # ---------------------------------------------------------------- scenarios
 
 
@@ -165,7 +171,7 @@ class Step:
             "speaker": self.speaker,
             "text": _pick(self.text, lang),
             "pause": _pick(self.pause, lang) if self.pause else None,
-            "source": list(self.source),
+            "source": source_titles(self.source),
         }
 
 
@@ -175,7 +181,7 @@ class Advice:
     source: tuple[str, ...]
 
     def localized(self, lang: str) -> dict[str, Any]:
-        return {"text": _pick(self.text, lang), "source": list(self.source)}
+        return {"text": _pick(self.text, lang), "source": source_titles(self.source)}
 
 
 @dataclass(frozen=True)
@@ -331,6 +337,7 @@ class Quiz:
         return self._get(i).answer
 
     def sources(self, i: int) -> tuple[str, ...]:
+        """The knowledge-base ids question `i` cites (source_titles() gives their titles)."""
         return self._get(i).source
 
     def check(self, i: int, choice: int, lang: str = "en") -> tuple[bool, str]:

@@ -10,8 +10,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+CONTRACT_FILE = ROOT / "tests" / "data" / "contract.yml"
+CONTRACT = yaml.safe_load(CONTRACT_FILE.read_text(encoding="utf-8"))
 
 
 def new_user() -> str:
@@ -19,17 +22,14 @@ def new_user() -> str:
 
 
 def contract_examples() -> list[tuple[str, str]]:
-    """Every example message in the project contract's intent table, with its intent."""
-    contract = ROOT.parent / "shared" / "CONTRACT.md"
-    if not contract.exists():
-        pytest.skip("the project contract is not beside the repository")
-    examples = []
-    for line in contract.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 3 and re.fullmatch(r"[a-z_]+", cells[0]) and '"' in cells[2]:
-            for text in re.findall(r'"([^"]+)"', cells[2]):
-                examples.append((cells[0], text))
-    assert len(examples) >= 40, "the contract's intent table was not found"
+    """Every example message of the contract's intents (tests/data/contract.yml)."""
+    examples = [
+        (intent, text)
+        for intent, entry in CONTRACT["intents"].items()
+        for lang in ("en", "ms")
+        for text in entry["examples"][lang]
+    ]
+    assert len(examples) >= 40, f"{CONTRACT_FILE.name}: the intents' examples were not found"
     return examples
 
 
@@ -37,6 +37,29 @@ def contract_examples() -> list[tuple[str, str]]:
 async def test_every_contract_example_lands_on_its_intent(assistant, intent, text):
     turn = await assistant.respond(new_user(), text)
     assert turn.intent == intent, f"{text!r} -> {turn.intent} ({turn.confidence:.2f})"
+
+
+def test_the_contract_intents_are_the_ones_check_data_requires():
+    from tools.check_data import CONTRACT_INTENTS
+
+    assert set(CONTRACT["intents"]) == set(CONTRACT_INTENTS)
+    for intent, entry in CONTRACT["intents"].items():
+        assert entry["meaning"] and entry["examples"]["en"] and entry["examples"]["ms"], intent
+
+
+def test_the_contract_settings_are_read_and_documented():
+    settings = (ROOT / "bot" / "settings.py").read_text(encoding="utf-8")
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name in CONTRACT["settings"]:
+        assert f'"{name}"' in settings, f"bot/settings.py does not read {name}"
+        assert re.search(rf"^#? ?{name}=", example, re.M), f".env.example does not show {name}"
+
+
+def test_the_contract_make_commands_exist():
+    targets = set(re.findall(r"^([a-z]+):", (ROOT / "Makefile").read_text(), re.M))
+    for command in CONTRACT["commands"]:
+        if command.startswith("make "):
+            assert command.split()[1] in targets, command
 
 
 @pytest.mark.parametrize(

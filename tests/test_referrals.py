@@ -93,6 +93,16 @@ def test_missing_source_fails_naming_entry_and_field(raw):
         parse_directory(raw)
 
 
+def test_every_service_names_its_knowledge_item(raw):
+    assert {s.knowledge for s in directory().services.values()} >= {"talian_kasih", "buddy_bear"}
+    del _entry(raw, "talian_kasih")["knowledge"]
+    with pytest.raises(ReferralError, match=r"'talian_kasih': field 'knowledge' is missing"):
+        parse_directory(raw)
+    _entry(raw, "talian_kasih")["knowledge"] = "Talian Kasih"
+    with pytest.raises(ReferralError, match=r"field 'knowledge' must be the id of an item"):
+        parse_directory(raw)
+
+
 def test_source_that_is_not_a_url_fails(raw):
     _entry(raw, "mcmc")["source"] = "a newspaper"
     with pytest.raises(ReferralError, match=r"service 'mcmc': field 'source'"):

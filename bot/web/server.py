@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 
-from bot.learning import Content, ContentError, lang_or_default
+from bot.learning import Content, ContentError, lang_or_default, source_titles
 from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger("bot.web")
@@ -228,7 +228,7 @@ async def quiz_check(request: web.Request) -> web.Response:
             "correct": correct,
             "answer": q.answer(index),
             "explanation": explanation,
-            "source": list(q.sources(index)),
+            "source": source_titles(q.sources(index)),
         }
     )
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.learning import Quiz
+from bot.learning import Quiz, source_titles
 from bot.web.server import MAX_MESSAGE_CHARS, STATIC_DIR, build_app
 
 from .fakes import TinyFakeAssistant, make_fake
@@ -196,7 +196,7 @@ async def test_quiz_hides_answers_and_checks_them(client):
     r = await post(client, "/api/quiz/check", {"index": 0, "choice": right, "lang": "ms"})
     data = await r.json()
     assert data["correct"] is True and data["answer"] == right
-    assert data["explanation"] and data["source"][0].startswith("facts.md §")
+    assert data["explanation"] and data["source"] == source_titles(Quiz.load().sources(0))
     wrong = (right + 1) % len(quiz["questions"][0]["options"])
     data = await (await post(client, "/api/quiz/check", {"index": 0, "choice": wrong})).json()
     assert data["correct"] is False and data["answer"] == right

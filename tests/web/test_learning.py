@@ -1,5 +1,5 @@
 """bot.learning: the teaching content loads, is complete in both languages, states only facts
-from the fact sheet, and a broken file fails with a message a teacher can act on."""
+from the knowledge base, and a broken file fails with a message a teacher can act on."""
 
 from __future__ import annotations
 
@@ -10,41 +10,22 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.knowledge import knowledge
 from bot.learning import (
     CONTENT_DIR,
-    ROOT,
     Content,
     ContentError,
     Quiz,
     load_parents,
     load_scenarios,
+    source_titles,
 )
-
-FACTS_CANDIDATES = [
-    ROOT.parent / "shared" / "knowledge" / "facts.md",
-    ROOT / "shared" / "knowledge" / "facts.md",
-    Path("/work/shared/knowledge/facts.md"),
-]
+from tools.check_facts import extract, vouched
 
 
 @pytest.fixture(scope="module")
 def content() -> Content:
     return Content.load()
-
-
-@pytest.fixture(scope="module")
-def facts() -> str:
-    for path in FACTS_CANDIDATES:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    pytest.skip("the fact sheet shared/knowledge/facts.md is not beside this checkout")
-
-
-def all_texts() -> str:
-    return "\n".join(
-        (CONTENT_DIR / name).read_text(encoding="utf-8")
-        for name in ("scenarios.yml", "quiz.yml", "parents.yml")
-    )
 
 
 # ------------------------------------------------------------------ the content itself
@@ -144,43 +125,67 @@ def _walk_bilingual(node, where: str) -> None:
             _walk_bilingual(value, f"{where}[{i}]")
 
 
-# ------------------------------------------------------------------ facts only from facts.md
+# ------------------------------------------------------------------ facts from the knowledge base
 
 
-def test_every_phone_number_and_address_is_in_the_fact_sheet(facts):
-    text = all_texts()
-    flat_facts = re.sub(r"\s+", " ", facts)
-    numbers = set(re.findall(r"(?<![\w.])(?:\d[\d -]{2,}\d)(?![\w])", text))
-    numbers = {n.strip() for n in numbers if sum(c.isdigit() for c in n) >= 3}
-    numbers -= {"1998", "2001", "2012", "2017", "2022", "2023", "2025", "1000", "1,000"}
-    missing = sorted(n for n in numbers if n not in flat_facts and not re.fullmatch(r"\d{4}", n))
-    assert not missing, f"numbers not in facts.md: {missing}"
-    for address in set(re.findall(r"\b[a-z0-9.-]+\.(?:gov\.my|org\.my|org|my)\b", text)):
-        assert address in facts, address
-    for email in set(re.findall(r"[\w.]+@[\w.]+\.\w+", text)):
-        assert email in facts, email
+def cited_texts(content: Content):
+    """(the texts, the knowledge ids they cite) for every sourced piece of content."""
+    for s in content.scenarios:
+        for piece in (*s.steps, *s.advice):
+            if piece.source:
+                pause = getattr(piece, "pause", None) or {}
+                yield [*piece.text.values(), *pause.values()], piece.source
+    quiz = content.quiz
+    for q in quiz.questions:
+        options = [text for option in q.options for text in option.values()]
+        yield [*q.text.values(), *options, *q.explain.values()], q.source
+    for r in (*quiz.remember, *(i for s in content.parents.sections for i in s.items)):
+        yield list(r.text.values()), r.source
+
+
+def test_every_number_address_and_law_is_vouched_by_the_items_the_text_cites(content):
+    """A text that gives 15999 must cite an item whose values include 15999, and so on."""
+    book = knowledge()
+    checked = 0
+    for texts, ids in cited_texts(content):
+        allowed = {f.key for i in ids for value in book.items[i].values for f in extract(value)}
+        for text in texts:
+            for finding in extract(text):
+                checked += 1
+                key = finding.key
+                ok = key in allowed or (
+                    finding.kind == "law" and any(a.endswith(" " + key) for a in allowed)
+                )
+                assert ok, f"{finding.shown!r} in {text!r} is not a value of {list(ids)}"
+    assert checked > 50
+
+
+def test_unsourced_numbers_and_addresses_are_only_in_cited_texts(content):
+    """A scenario step without a source states no number, address, hours or law."""
+    for s in content.scenarios:
+        for step in s.steps:
+            if not step.source:
+                found = [f for text in step.text.values() for f in extract(text)]
+                assert not found, f"scenario '{s.id}': {found} needs a source"
 
 
 def test_nothing_unverified_or_in_conflict_is_stated():
-    text = all_texts().lower()
-    for forbidden in (
-        "abuse@telegram.org",  # [unverified]
-        "@searchreport",  # [unverified]
-        "act 666",  # [conflict] typo
-        "03-7956 3488",  # [conflict] old WAO number
-        "under 16",  # [unverified] social-media age policy
-        "bawah 16",
-        "befrienders",  # phone number not confirmed
-        "s.15b carries",  # penalty [unverified]
-    ):
-        assert forbidden not in text, forbidden
+    withheld = vouched(knowledge()).withheld
+    assert withheld["phone"] and withheld["law"]  # e.g. an old WAO number, "Act 666"
+    for name in ("scenarios.yml", "quiz.yml", "parents.yml"):
+        for finding in extract((CONTENT_DIR / name).read_text(encoding="utf-8")):
+            assert finding.key not in withheld[finding.kind], (name, finding)
 
 
-def test_sources_name_real_fact_sheet_sections(facts):
-    headings = set(re.findall(r"^## (\d)\.", facts, re.M))
-    text = all_texts()
-    for section in re.findall(r"facts\.md §(\d)", text):
-        assert section in headings, section
+def test_sources_are_stateable_knowledge_items_shown_by_title(content):
+    book = knowledge()
+    for _texts, ids in cited_texts(content):
+        for i in ids:
+            assert i in book.items and book.items[i].stateable, i
+    advice = content.scenarios[0].localized("ms")["advice"][0]
+    ids = content.scenarios[0].advice[0].source
+    assert advice["source"] == [book.items[i].title for i in ids]
+    assert source_titles(("talian_kasih",)) == ["Talian Kasih 15999 (KPWKM)"]
 
 
 # ------------------------------------------------------------------ clear errors for teachers
@@ -209,9 +214,9 @@ scenarios:
         text: {en: "c", ms: "c"}
     advice:
       - text: {en: "x", ms: "x"}
-        source: "facts.md §4 Grooming"
+        source: grooming_stages
       - text: {en: "y", ms: "y"}
-        source: ["facts.md §2 Referral contacts", "facts.md §6 How to report"]
+        source: [talian_kasih, police_report]
 """
 
 
@@ -227,9 +232,10 @@ def test_a_teacher_can_add_a_scenario_without_code(tmp_path):
         (('ms: "kenapa?"}', 'ms: "kenapa?", ml: "x"}'), "step 2 pause: unknown language"),
         (('ms: "kenapa?"', 'xx: "kenapa?"'), "step 2 pause: the 'ms' text is missing"),
         (('{en: "x", ms: "x"}', '{en: "x"}'), "advice 1: the 'ms' text is missing"),
-        (('source: "facts.md §4 Grooming"', 'source: "NSPCC website"'), "should start with"),
-        (('source: "facts.md §4 Grooming"', 'source: "facts.md §9 Nothing"'), "§N"),
-        (('        source: "facts.md §4 Grooming"\n', ""), "'source' is missing"),
+        (("source: grooming_stages", 'source: "NSPCC website"'), "is not an item id"),
+        (("source: grooming_stages", "source: [befrienders_phone]"), "marked unverified"),
+        (("source: grooming_stages", "source: [wao_hotline]"), "marked conflict"),
+        (("        source: grooming_stages\n", ""), "'source' is missing"),
         (("speaker: child", "speaker: stranger"), "speaker 'stranger' is unknown"),
         (('        pause: {en: "why?", ms: "kenapa?"}\n', ""), "at least one step with a 'pause:'"),
         (("id: test-one", "id: Test One"), "id 'Test One' should be"),
@@ -265,11 +271,11 @@ questions:
       - {en: "c", ms: "c"}
     answer: 2
     explain: {en: "because", ms: "sebab"}
-    source: "facts.md §5 Sextortion"
+    source: [sextortion_steps]
 remember:
-  - {text: {en: "r1", ms: "r1"}, source: "facts.md §2 x"}
-  - {text: {en: "r2", ms: "r2"}, source: "facts.md §2 x"}
-  - {text: {en: "r3", ms: "r3"}, source: "facts.md §2 x"}
+  - {text: {en: "r1", ms: "r1"}, source: [talian_kasih]}
+  - {text: {en: "r2", ms: "r2"}, source: [talian_kasih]}
+  - {text: {en: "r3", ms: "r3"}, source: [talian_kasih]}
 """
 
 
@@ -280,7 +286,7 @@ def test_quiz_file_is_checked(tmp_path):
         ("answer: 2", "answer: 4", "is 4 but there are only 3 options"),
         ("answer: 2", "answer: b", "should be the number of the right option"),
         ('      - {en: "c", ms: "c"}\n', "", "needs at least 3 item(s)"),
-        ('    source: "facts.md §5 Sextortion"\n', "", "'source' is missing"),
+        ("    source: [sextortion_steps]\n", "", "'source' is missing"),
     ]:
         path = write(tmp_path, "quiz.yml", GOOD_QUIZ.replace(old, new, 1))
         with pytest.raises(ContentError, match=re.escape(message)):
@@ -295,8 +301,8 @@ def test_parents_file_needs_the_four_sections(tmp_path):
       - id: warning-signs
         title: {en: "W", ms: "W"}
         items:
-          - {text: {en: "a", ms: "a"}, source: "facts.md §4 x"}
-          - {text: {en: "b", ms: "b"}, source: "facts.md §4 x"}
+          - {text: {en: "a", ms: "a"}, source: [grooming_signs_parent]}
+          - {text: {en: "b", ms: "b"}, source: [grooming_signs_parent]}
     """
     with pytest.raises(ContentError, match="must have the sections"):
         load_parents(write(tmp_path, "parents.yml", body))
