@@ -34,6 +34,7 @@ from tools.nlu_eval import (
     QUALITY_FILE,
     ROOT,
     SAFETY_FILE,
+    SAFETY_SETS,
     load_heldout,
     load_safety_set,
     load_training_data,
@@ -283,13 +284,18 @@ def run_checks(
     domain_file: Path = DOMAIN_FILE,
     nlu_dir: Path = NLU_DIR,
     referrals_file: Path = REFERRALS_FILE,
-    test_files: Iterable[Path] = (HELDOUT_FILE, SAFETY_FILE),
+    test_files: Iterable[Path] | None = None,
     quality_file: Path = QUALITY_FILE,
     today: dt.date | None = None,
 ) -> tuple[list[str], list[str], dict[str, Counter]]:
     """(problems, warnings, example counts per intent and language bucket)."""
     problems: list[str] = []
     warnings: list[str] = []
+    if test_files is None:  # the sets never trained on: held-out, holdout and the blind sets
+        from tools.blind_eval import BLIND_DIR
+
+        never_trained = (SAFETY_FILE, SAFETY_SETS["safety_holdout"])
+        test_files = (HELDOUT_FILE, *never_trained, *sorted(BLIND_DIR.glob("*.yml")))
     quality = _yaml(Path(quality_file), problems) or {}
     domain = _yaml(Path(domain_file), problems) or {}
     domain_name = relative(Path(domain_file))
@@ -314,7 +320,11 @@ def run_checks(
         path = Path(path)
         if not path.exists():
             continue
-        if path.name == SAFETY_FILE.name or "safety" in path.name:
+        if path.parent.name == "blind":
+            from tools.blind_eval import blind_texts
+
+            texts = sorted(blind_texts([path]))
+        elif path.name == SAFETY_FILE.name or "safety" in path.name:
             data = load_safety_set(path)
             texts = [str(x.get("text", "")) for x in data["positives"] + data["negatives"]]
         else:
