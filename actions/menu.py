@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-LANGUAGES = ("en", "ms")
+LANGUAGES = ("en", "ms", "zh", "ta")
 
 
 class ActionChangeLanguage(Action):
@@ -30,3 +30,19 @@ class ActionChangeLanguage(Action):
             return []
         dispatcher.utter_message(response="utter_language_changed")
         return [SlotSet("lang", requested[-1])]
+
+
+class ActionFallback(Action):
+    """Jaga did not understand. A message in a script it cannot read (Arabic, Thai, Korean...)
+    gets a short note in several languages that says what Jaga reads and gives the helplines;
+    anything else gets the menu and the helplines."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        unreadable = (tracker.latest_message or {}).get("unreadable")
+        dispatcher.utter_message(response="utter_unreadable" if unreadable else "utter_default")
+        return []

@@ -17,8 +17,26 @@ from actions.common import is_adult_helper, is_under_18, send_referrals
 CRISIS_FIRST_LINE = ("police", "talian_kasih", "buddy_bear")
 
 
+CRISIS_KINDS = ("self_harm", "person", "home")
+
+
+def crisis_kind(tracker: Tracker) -> str | None:
+    """Which crisis this is: a check-in button says so, else the risk signals (components/risk)."""
+    latest = tracker.latest_message or {}
+    for entity in latest.get("entities") or []:
+        if entity.get("entity") == "crisis_kind" and entity.get("value") in CRISIS_KINDS:
+            return entity["value"]
+    kind = (latest.get("risk") or {}).get("kind")
+    return kind if kind in CRISIS_KINDS else None
+
+
 class ActionCrisis(Action):
-    """Emergency numbers first, before any question; then stay with the user."""
+    """Emergency numbers first, before any question; then stay with the user.
+
+    The first bubble fits the situation: self-harm (acknowledge, the lines that listen, then ask
+    directly), a dangerous person (999, don't go), abuse at home (an adult you feel safe with,
+    not necessarily a parent), or a parent reporting a child in danger.
+    """
 
     def name(self) -> str:
         return "action_crisis"
@@ -26,13 +44,35 @@ class ActionCrisis(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        # Buddy Bear is for under-18s: leave it out only when we know the user is an adult.
-        adult = is_under_18(tracker) is False
-        dispatcher.utter_message(
-            response="utter_crisis_help_adult" if adult else "utter_crisis_help"
-        )
+        kind = crisis_kind(tracker)
+        if is_adult_helper(tracker):
+            first = "utter_crisis_parent"
+        elif kind is not None:
+            first = f"utter_crisis_{kind}"
+        else:
+            # Buddy Bear is for under-18s: leave it out only when we know the user is an adult.
+            first = (
+                "utter_crisis_help_adult" if is_under_18(tracker) is False else "utter_crisis_help"
+            )
+        dispatcher.utter_message(response=first)
         send_referrals(dispatcher, tracker, "crisis", exclude=CRISIS_FIRST_LINE)
         dispatcher.utter_message(response="utter_crisis_stay")
+        if kind == "self_harm" and not is_adult_helper(tracker):
+            dispatcher.utter_message(response="utter_crisis_ask_direct")
+        return []
+
+
+class ActionRiskCheckIn(Action):
+    """A message that worries us but is not clearly a crisis (components/risk.yml `concern`):
+    ask kindly whether they are safe and thinking of self-harm, with 15999 in the same bubble."""
+
+    def name(self) -> str:
+        return "action_risk_check_in"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        dispatcher.utter_message(response="utter_risk_check_in")
         return []
 
 

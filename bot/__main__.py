@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ask = sub.add_parser("ask", help="answer messages from arguments or standard input")
     ask.add_argument("--json", action="store_true", help="one JSON object a line")
-    ask.add_argument("--lang", choices=["en", "ms"], help="start in this language")
+    ask.add_argument("--lang", choices=["en", "ms", "zh", "ta"], help="start in this language")
     ask.add_argument(
         "--conversation",
         action="store_true",
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("message", nargs="*")
 
     chat = sub.add_parser("chat", help="chat in the terminal")
-    chat.add_argument("--lang", choices=["en", "ms"])
+    chat.add_argument("--lang", choices=["en", "ms", "zh", "ta"])
 
     sub.add_parser("demo", help="the classroom web chat on 127.0.0.1 (DEMO_PORT)")
     sub.add_parser("telegram", help="the Telegram bot (needs TELEGRAM_BOT_TOKEN)")

@@ -23,6 +23,7 @@ from components.text import MAX_MESSAGE_CHARS, clean
 logger = logging.getLogger(__name__)
 
 FORGET_INTENT = "forget_me"
+SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 CONVERSATION_TTL = 60 * 60  # seconds of silence after which a conversation is forgotten
 
 
@@ -74,6 +75,9 @@ class BaseAssistant:
         # sender id -> (last active, language). Only ids and languages, never text.
         self._seen: dict[str, tuple[float, str]] = {}
         self._pending: set[asyncio.Task] = set()
+        # Senders who have seen the privacy card (ids only). It waits for a calm turn: never
+        # under a crisis or disclosure reply, where it would push the helplines out of view.
+        self._carded: set[str] = set()
         self._watcher: asyncio.Task | None = None
 
     # -- the public interface ------------------------------------------------------------
@@ -82,7 +86,6 @@ class BaseAssistant:
         self, sender_id: str, text: str, *, lang: str | None = None, metadata: dict | None = None
     ) -> Turn:
         await self._expire_idle()
-        first_turn = sender_id not in self._seen
         known_lang = lang or self._lang_of(sender_id) or detect_language(text or "") or "en"
         if not isinstance(text, str):
             text = ""
@@ -109,8 +112,10 @@ class BaseAssistant:
             # "padam chat saya": the reply is sent, then nothing of the conversation is kept.
             await self.forget(sender_id)
             return turn
-        if first_turn and not turn.degraded:
+        calm = turn.risk is None and turn.intent not in SAFETY_INTENTS
+        if sender_id not in self._carded and calm and not turn.degraded:
             turn.replies.append(messages.reply("privacy_card", turn.lang))
+            self._carded.add(sender_id)
         self._remember(sender_id, turn.lang)
         return turn
 
@@ -134,6 +139,7 @@ class BaseAssistant:
 
     async def forget(self, sender_id: str) -> None:
         self._seen.pop(sender_id, None)
+        self._carded.discard(sender_id)
         try:
             await asyncio.wait_for(self._backend.forget(sender_id), self._timeout * 2)
         except Exception as error:  # noqa: BLE001 - forgetting must not crash a front end
@@ -196,6 +202,7 @@ class BaseAssistant:
             confidence=result.get("confidence") or 0.0,
             lang=result.get("lang") or known_lang,
             safety_net=result.get("safety_net"),
+            risk=result.get("risk"),
         )
 
     def _degraded(self, text: str, lang: str) -> Turn:

@@ -29,7 +29,10 @@ def lang_or_default(lang: str | None) -> str:
 
 
 def text(key: str, lang: str | None = "en", **fields: str) -> str:
-    template = _load()[key][lang_or_default(lang)]
+    entry = _load()[key]
+    # Mandarin and Tamil texts exist for the messages a child needs most; others fall back.
+    template = entry.get(lang) if lang in ("zh", "ta") and entry.get(lang) else None
+    template = template or entry[lang_or_default(lang)]
     return template.format(**fields) if fields else template
 
 

@@ -14,6 +14,7 @@ from bot.replies import Button, Reply
 
 logger = logging.getLogger(__name__)
 
+LANGUAGES = ("en", "ms", "zh", "ta")
 SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 
 
@@ -186,7 +187,7 @@ async def handle_turn(
     )
     async with agent.lock_store.lock(sender_id):
         tracker = await processor.log_message(message, should_save_tracker=False)
-        if lang in ("en", "ms") and tracker.get_slot("lang") != lang:
+        if lang in LANGUAGES and tracker.get_slot("lang") != lang:
             tracker.update(SlotSet("lang", lang))
         tracker = await processor.run_action_extract_slots(output, tracker)
         # Read what the user said before the actions run: forgetting a conversation
@@ -195,9 +196,11 @@ async def handle_turn(
         lang_before = tracker.get_slot("lang")
         await processor._run_prediction_loop(output, tracker)
         await processor.save_tracker(tracker)
+        acted = _risk_acted(tracker)
 
     restarted = not (tracker.latest_message and tracker.latest_message.intent)
     lang = lang_before if restarted else tracker.get_slot("lang")
+    note_untranslated(output.messages, lang)
     parse = latest.parse_data if latest else {}
     intent = (latest.intent or {}) if latest else {}
     return {
@@ -206,8 +209,52 @@ async def handle_turn(
         "confidence": float(intent.get("confidence") or 0.0),
         "lang": lang or "en",
         "safety_net": (parse.get("safety_net") or {}).get("category"),
+        "risk": acted,
         "messages": output.messages,
     }
+
+
+# Mandarin and Tamil are newer than English and Malay: an answer not yet translated is sent
+# in English after one line in the child's language that says so and keeps the helplines.
+UNTRANSLATED_NOTE = {
+    "zh": (
+        "（这个回答还没有华语版本，下面是英文。"
+        "紧急情况请打 999；想找人聊：Talian Kasih 15999，24 小时。）"
+    ),
+    "ta": (
+        "(இந்தப் பதில் இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளது. "
+        "அவசரத்தில் 999; பேச: Talian Kasih 15999, 24 மணி நேரம்.)"
+    ),
+}
+_SCRIPT = {"zh": ("\u4e00", "\u9fff"), "ta": ("\u0b80", "\u0bff")}
+
+
+def note_untranslated(messages: list[dict], lang: str | None) -> None:
+    """Puts the "not translated yet" line before the first bubble not in the child's script."""
+    if lang not in UNTRANSLATED_NOTE:
+        return
+    low, high = _SCRIPT[lang]
+    for index, message in enumerate(messages):
+        text = message.get("text") or ""
+        if text and not any(low <= ch <= high for ch in text):
+            messages.insert(index, {"text": UNTRANSLATED_NOTE[lang]})
+            return
+
+
+# The actions that answer a worrying message, by the risk level they stand for.
+RISK_ACTIONS = {"action_crisis": "danger", "action_risk_check_in": "concern"}
+
+
+def _risk_acted(tracker: Any) -> str | None:
+    """ "danger" or "concern" when this turn ran the crisis reply or the check-in, else None."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return None
+        if isinstance(event, ActionExecuted) and event.action_name in RISK_ACTIONS:
+            return RISK_ACTIONS[event.action_name]
+    return None
 
 
 async def forget(agent, sender_id: str) -> None:

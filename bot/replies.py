@@ -46,6 +46,7 @@ class Turn:
     redacted: list[str] = field(default_factory=list)  # kinds of personal detail removed
     degraded: bool = False  # Rasa failed or was too slow; the safe fallback reply was sent
     safety_net: str | None = None  # the category the safety net raised, if it acted
+    risk: str | None = None  # "danger" (crisis reply) or "concern" (check-in) when one ran
 
     @property
     def reply_text(self) -> str:

@@ -49,13 +49,72 @@ ENGLISH_STRONG = set(
 # Words that say which language the user asks for in `change_language`.
 ASK_MALAY = {"malay", "melayu", "bm", "malaysia", "bahasa"}
 ASK_ENGLISH = {"english", "inggeris", "eng", "bi", "englis", "inggris"}
+ASK_CHINESE = {"chinese", "mandarin", "cina", "华语", "中文", "华文", "國語", "中文字"}
+ASK_TAMIL = {"tamil", "தமிழ்", "thamizh", "tamizh"}
 
 MIN_LEAD = 2  # one strong word
 
+# Romanised Tamil ("Tanglish") as Malaysian Indian children type it. Two words are enough.
+TAMIL_ROMAN = set(
+    """
+    enna enaku enakku unakku unaku panrathu panradhu panren panna pannanum pannunga pannu
+    romba rombha irukku iruku irukken irukkan irukka illa illai vendam venam venum vendum
+    sollu solla sonna theriyala teriyala theriyale bayama bayam bayamaa eppadi epdi enga inga
+    yen saaga saganum saavanum kashtam kashtama kastama thaniya kolla kolluven mirattu
+    miratturan mirattura veetla veettula veedu paiyan ponnu thambi thangachi akka anna amma
+    appa naan nee avan aval avanga ennai unnai ennoda unnoda ippo ippa nalla konjam mudiyala
+    mudiyathu pesa pesanum paaru paakanum kudu kuduthan anuppu anuppuna vanakkam nandri
+    """.split()
+)
+# Letters by script: Han (Chinese) and Tamil are read; other scripts Jaga cannot read yet.
+_HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_TAMIL = ((0x0B80, 0x0BFF),)
+UNREADABLE = "other"  # what `script_language` returns for a script Jaga cannot read
+
+
+def _in(ch: str, ranges: tuple) -> bool:
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def script_language(text: str) -> str | None:
+    """`zh` or `ta` when Chinese characters or Tamil script lead the message, `other` when most
+    letters are in a script Jaga cannot read (Arabic, Thai, Korean...), else None."""
+    han = tamil = latin = other = 0
+    for ch in text or "":
+        if _in(ch, _HAN):
+            han += 1
+        elif _in(ch, _TAMIL):
+            tamil += 1
+        elif ch.isalpha():
+            if ch.isascii() or "\u00c0" <= ch <= "\u024f":
+                latin += 1
+            else:
+                other += 1
+    letters = han + tamil + latin + other
+    if not letters:
+        return None
+    # A Chinese character carries a word: two of them outweigh a few Latin letters.
+    if han >= 2 and han * 3 >= latin:
+        return "zh"
+    if tamil >= 2 and tamil * 2 >= latin:
+        return "ta"
+    if other >= 2 and other * 2 > letters:
+        return UNREADABLE
+    return None
+
 
 def detect_language(text: str) -> str | None:
-    """`en` or `ms` when one language clearly leads, otherwise None (keep the current one)."""
+    """`en`, `ms`, `zh` or `ta` when one language clearly leads, otherwise None (keep the
+    current one). A script Jaga cannot read also gives None (see `script_language`)."""
+    script = script_language(text)
+    if script in ("zh", "ta"):
+        return script
+    if script == UNREADABLE:
+        return None
     tokens = words(text)
+    if sum(1 for t in tokens if t in TAMIL_ROMAN) >= 2:
+        return "ta"
     malay = sum(2 for t in tokens if t in MALAY_STRONG)
     english = sum(2 for t in tokens if t in ENGLISH_STRONG)
     if malay >= MIN_LEAD and malay > english:
@@ -68,6 +127,11 @@ def detect_language(text: str) -> str | None:
 def requested_language(text: str) -> str | None:
     """The language a `change_language` message asks for, if it names one."""
     tokens = set(words(text))
+    lowered = (text or "").lower()
+    if tokens & ASK_TAMIL or any(w in lowered for w in ASK_TAMIL if not w.isascii()):
+        return "ta"
+    if tokens & ASK_CHINESE or any(w in lowered for w in ASK_CHINESE if not w.isascii()):
+        return "zh"
     if tokens & ASK_ENGLISH:
         return "en"  # "bahasa inggeris" names English, not Malay
     if tokens & ASK_MALAY:

@@ -109,7 +109,11 @@ async def test_crisis_then_stays_with_the_child_and_never_dead_ends():
     messages, _ = await run(ActionCrisis(), make_tracker())
     last = messages[-1]
     assert last["response"] == "utter_crisis_stay"
-    assert "adult you trust" in last["text"] and "keep talking" in last["text"]
+    assert (
+        "adult you feel safe with" in last["text"]
+        and "parent" not in last["text"]
+        and "keep talking" in last["text"]
+    )
     assert last["buttons"]
 
 
@@ -202,8 +206,10 @@ async def test_abuse_content_says_never_save_or_forward_even_as_evidence():
     messages, _ = await run(ActionReportAbuseContent(), make_tracker())
     first = messages[0]["text"]
     assert "don't open, save, screenshot, forward or share" in first
-    assert "not even as evidence" in first and "Act 792" in first
-    assert "link" in messages[1]["text"]
+    assert "not even as evidence" in first
+    # The child hears "you are the victim" before any law, and help before the rule.
+    assert first.index("victim") < first.index("don't open") and "999" in first
+    assert "link" in messages[1]["text"] and "Act 792" in messages[1]["text"]
     urls = [b.get("url") for b in messages[-1]["buttons"]]
     assert "https://aduan.skmm.gov.my/" in urls
     assert "Telegram" in messages[-1]["text"]
@@ -270,12 +276,14 @@ async def test_change_language_confirms_in_the_new_language():
     assert events == [SlotSet("lang", "ms")]
 
 
-async def test_change_language_without_a_language_asks_with_two_buttons():
+async def test_change_language_without_a_language_offers_all_four():
     messages, events = await run(ActionChangeLanguage(), make_tracker(intent="change_language"))
     assert names(messages) == ["utter_ask_language"]
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/change_language{"lang":"en"}',
         '/change_language{"lang":"ms"}',
+        '/change_language{"lang":"zh"}',
+        '/change_language{"lang":"ta"}',
     ]
     assert events == []
 

@@ -24,6 +24,20 @@ async def test_the_privacy_card_comes_after_the_first_answer_only():
     assert len(second.replies) == 1
 
 
+async def test_the_privacy_card_waits_for_a_calm_turn_after_a_crisis():
+    script = {
+        "help": ("crisis", "Call 999 or Talian Kasih 15999 now.", []),
+        "ok": ("thank", "Ok!", []),
+    }
+    assistant = FakeAssistant(script)
+    crisis = await assistant.respond("u1", "help")
+    assert len(crisis.replies) == 1  # nothing pushes the helplines out of view
+    calm = await assistant.respond("u1", "ok")
+    assert "/forget" in calm.replies[-1].text
+    again = await assistant.respond("u1", "ok")
+    assert len(again.replies) == 1
+
+
 async def test_personal_details_never_reach_rasa():
     assistant = FakeAssistant()
     turn = await assistant.respond("u1", "call me at 012-345 6789 or mail ali@example.com")

@@ -484,10 +484,26 @@ def main(argv: list[str] | None = None) -> int:
     write_reports(report, out, _default_stats_db())
     print(format_tables(report))
     print()
-    for failure in report["quality"]["failures"]:
+    # What the child sees on the frozen blind sets, and the risk levels that decided it.
+    from components.risk import default_config
+    from tools import blind_eval
+
+    blind = blind_eval.evaluate(blind_eval.build_assistant(model))
+    (out / "blind.json").write_text(json.dumps(blind, ensure_ascii=False, indent=1), "utf-8")
+    risk = default_config()
+    print()
+    print(blind_eval.format_report(blind))
+    print(
+        f"  risk levels (components/risk.yml): concern at {risk.concern}, danger at "
+        f"{risk.danger}; earlier distress remembered for {risk.remember_turns} turns"
+    )
+    failures = report["quality"]["failures"] + blind_eval.gate_failures(
+        blind, load_quality(Path(args.quality)).get("blind")
+    )
+    for failure in failures:
         print(f"FAIL: {failure}")
     print(f"Reports written to {relative(out)}/ (start with {relative(out / 'summary.md')})")
-    return 0 if report["quality"]["passed"] else 1
+    return 0 if not failures else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,224 @@
+"""How worried should Jaga be? One risk level for a message and for the conversation so far.
+
+The top intent alone is a poor guide to danger: a child who writes "gave my cat to my cousin,
+won't need to feed her after tonight" may get a top intent of `out_of_scope` with a third of the
+probability on `crisis`. Here the whole intent ranking, the safety net's match and a few signals
+of a method, a place, a time, a farewell or someone dangerous nearby (components/risk.yml) are
+combined into one score and one level: none, concern or danger.
+
+- `RiskScorer` (NLU, after the safety net) adds `risk` to the parse result and raises a message
+  at `danger` to `crisis`. It never lowers a safety intent.
+- `RiskPolicy` (dialogue) answers a message at `concern` with a kind check-in
+  (`action_risk_check_in`, 15999 in the same bubble), and raises a farewell or "that's it" after
+  earlier distress in the conversation. It stays silent otherwise, so the rules answer.
+
+`assess(text, ranking, net_category)` and `conversation_level(...)` are pure functions: tests and
+`make eval` use them without Rasa.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
+
+import yaml
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from components.base import RuleComponent
+from components.text import normalise
+
+RISK_FILE = Path(__file__).with_name("risk.yml")
+SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
+LEVELS = ("none", "concern", "danger")
+CHECK_IN_ACTION = "action_risk_check_in"
+CRISIS_ACTION = "action_crisis"
+
+
+class RiskConfigError(ValueError):
+    """components/risk.yml is malformed: the message says where."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    weight: float
+    kind: str | None
+    regex: re.Pattern
+
+
+@dataclass(frozen=True)
+class Risk:
+    level: str
+    score: float
+    kind: str | None = None  # self_harm, person or home: which crisis reply fits
+    signals: Tuple[str, ...] = ()
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {
+            "level": self.level,
+            "score": round(self.score, 3),
+            "kind": self.kind,
+            "signals": list(self.signals),
+        }
+
+
+@dataclass
+class RiskConfig:
+    crisis_weight: float
+    safety_weight: float
+    signal_cap: float
+    danger: float
+    concern: float
+    remember_turns: int
+    escalate_intents: frozenset
+    signals: List[Signal] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<risk>") -> RiskConfig:
+        try:
+            weights, thresholds = data["weights"], data["thresholds"]
+            conversation = data.get("conversation") or {}
+            signals = []
+            for name, group in (data.get("signals") or {}).items():
+                body = "|".join(f"(?:{p})" for p in group["patterns"])
+                regex = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+                signals.append(Signal(name, float(group["weight"]), group.get("kind"), regex))
+            config = cls(
+                crisis_weight=float(weights["crisis_probability"]),
+                safety_weight=float(weights["safety_probability"]),
+                signal_cap=float(weights["signal_cap"]),
+                danger=float(thresholds["danger"]),
+                concern=float(thresholds["concern"]),
+                remember_turns=int(conversation.get("remember_turns", 6)),
+                escalate_intents=frozenset(conversation.get("escalate_intents") or ()),
+                signals=signals,
+            )
+        except (KeyError, TypeError, ValueError, re.error) as error:
+            raise RiskConfigError(f"{source}: {type(error).__name__}: {error}") from None
+        if not 0 < config.concern < config.danger:
+            raise RiskConfigError(f"{source}: need 0 < thresholds.concern < thresholds.danger")
+        return config
+
+
+_LOCK = threading.Lock()
+_DEFAULT: RiskConfig | None = None
+
+
+def load_config(path: Path = RISK_FILE) -> RiskConfig:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return RiskConfig.from_dict(data, str(path))
+
+
+def default_config() -> RiskConfig:
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = load_config()
+    return _DEFAULT
+
+
+def _probabilities(ranking: Iterable[Dict[str, Any]]) -> Dict[str, float]:
+    probs: Dict[str, float] = {}
+    for item in ranking or []:
+        name = item.get(INTENT_NAME_KEY) or item.get("name")
+        if name and name not in probs:
+            probs[name] = float(item.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    return probs
+
+
+def assess(
+    text: str,
+    ranking: Sequence[Dict[str, Any]] = (),
+    intent: str | None = None,
+    config: RiskConfig | None = None,
+) -> Risk:
+    """The risk level of one message from its ranking, its final intent and its words."""
+    config = config or default_config()
+    probs = _probabilities(ranking)
+    normal = normalise(text or "")
+    found: List[Signal] = [s for s in config.signals if s.regex.search(normal)]
+    signal_sum = min(config.signal_cap, sum(s.weight for s in found))
+    others = sum(probs.get(name, 0.0) for name in SAFETY_INTENTS[1:])
+    score = (
+        config.crisis_weight * probs.get("crisis", 0.0) + config.safety_weight * others + signal_sum
+    )
+    kinds = sorted(
+        (s for s in found if s.kind and s.weight > 0), key=lambda s: s.weight, reverse=True
+    )
+    kind = kinds[0].kind if kinds else None
+    if intent == "crisis":
+        level = "danger"
+    elif score >= config.danger:
+        level = "danger"
+    elif score >= config.concern:
+        level = "concern"
+    else:
+        level = "none"
+    return Risk(level, max(0.0, score), kind, tuple(s.name for s in found))
+
+
+def conversation_level(
+    current: Dict[str, Any] | None,
+    intent: str | None,
+    earlier: Sequence[Dict[str, Any]],
+    config: RiskConfig | None = None,
+) -> str:
+    """The level to act on for this turn, given the `risk` of earlier user turns (oldest first).
+
+    Earlier distress raises a farewell or "that's it" (an intent in `escalate_intents`) to a
+    check-in, and a second worrying message in a row to danger.
+    """
+    config = config or default_config()
+    level = (current or {}).get("level", "none")
+    recent = [r for r in earlier[-config.remember_turns :] if r]
+    worried = any(r.get("level") in ("concern", "danger") for r in recent)
+    if not worried:
+        return level
+    if level == "concern":
+        return "danger"
+    if level == "none" and intent in config.escalate_intents:
+        return "concern"
+    return level
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RiskScorer(RuleComponent):
+    """Adds `risk` to every parse result; raises a message at `danger` to `crisis`."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process(message)
+        return messages
+
+    def _process(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if not isinstance(text, str) or not text or text.startswith("/"):
+            return  # buttons and commands carry their own intent
+        current = message.get(INTENT) or {}
+        name = current.get(INTENT_NAME_KEY)
+        try:
+            risk = assess(text, message.get(INTENT_RANKING_KEY) or [], name)
+        except Exception:  # noqa: BLE001 - scoring must never take the bot down
+            return
+        message.set("risk", risk.as_dict(), add_to_output=True)
+        if risk.level == "danger" and name not in SAFETY_INTENTS:
+            ranking = [
+                dict(r)
+                for r in (message.get(INTENT_RANKING_KEY) or [])
+                if r.get(INTENT_NAME_KEY) != "crisis"
+            ]
+            raised = {INTENT_NAME_KEY: "crisis", PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, raised, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [dict(raised)] + ranking, add_to_output=True)
