@@ -64,6 +64,7 @@ TAMIL_ROMAN = set(
     miratturan mirattura veetla veettula veedu paiyan ponnu thambi thangachi akka anna amma
     appa naan nee avan aval avanga ennai unnai ennoda unnoda ippo ippa nalla konjam mudiyala
     mudiyathu pesa pesanum paaru paakanum kudu kuduthan anuppu anuppuna vanakkam nandri
+    vazha vaazha pidikala pidikkala pudikala theriyuma venaam podhum pogalam vaanga
     """.split()
 )
 # Letters by script: Han (Chinese) and Tamil are read; other scripts Jaga cannot read yet.
