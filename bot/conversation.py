@@ -3,6 +3,12 @@
 It redacts personal details before Rasa sees a message, keeps every reply within a time
 limit, and answers with the safe fallback (the helplines) whenever Rasa fails. `respond`
 never raises.
+
+Only an exact button payload (`/<intent>`, or `/<intent>{"entity":"value"}` with entities and
+plain values the domain knows) reaches Rasa unredacted: any other text that starts with "/"
+(typed in the web chat, a Telegram caption, a forged button) is redacted like every message,
+and its leading "/" dropped so that Rasa reads it as words (`for_rasa`). Jaga's Rasa channel
+(`bot.rasa_channel`) applies the same rule to whatever is posted to it.
 """
 
 from __future__ import annotations
@@ -10,14 +16,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
-from typing import Any, Callable, Protocol
+from functools import lru_cache
+from typing import Any, Callable, Collection, Protocol
 
 from bot import messages
 from bot.replies import Reply, Turn
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from components.lexicon import detect_language
-from components.pii import redact
+from components.pii import Redaction, redact
 from components.text import MAX_MESSAGE_CHARS, clean
 
 logger = logging.getLogger(__name__)
@@ -25,6 +33,87 @@ logger = logging.getLogger(__name__)
 FORGET_INTENT = "forget_me"
 SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 CONVERSATION_TTL = 60 * 60  # seconds of silence after which a conversation is forgotten
+
+
+# -- what Rasa may see -----------------------------------------------------------------------
+
+_PAYLOAD = re.compile(r"/(?P<intent>[A-Za-z_][A-Za-z0-9_]{0,63})(?P<entities>\{.{0,300}\})?", re.S)
+# Entity values in the payloads Jaga emits: "ms", "parent", "warning_signs", "self_harm".
+_PAYLOAD_VALUE = re.compile(r"[a-z][a-z_]{0,31}")
+_METADATA_VALUE = re.compile(r"[a-z]{1,16}")
+METADATA_KEYS = ("channel",)  # the only message metadata kept with a conversation
+
+
+@lru_cache(maxsize=1)
+def domain_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(intents, entities) named in domain.yml, read once; empty sets if it cannot be read."""
+    try:
+        import yaml
+
+        data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+        names = [
+            frozenset(i if isinstance(i, str) else next(iter(i)) for i in data.get(key) or [])
+            for key in ("intents", "entities")
+        ]
+    except Exception as error:  # noqa: BLE001 - then every "/" message is redacted
+        logger.error(
+            "Could not read domain.yml (%s): no button payload is trusted", type(error).__name__
+        )
+        return frozenset(), frozenset()
+    return names[0], names[1]
+
+
+def is_payload(text: str, intents: Collection[str], entities: Collection[str]) -> bool:
+    """`/<known intent>`, optionally with `{"<known entity>": "<plain value>", ...}`."""
+    match = _PAYLOAD.fullmatch(text)
+    if match is None or match.group("intent") not in intents:
+        return False
+    if match.group("entities") is None:
+        return True
+    try:
+        values = json.loads(match.group("entities"))
+    except ValueError:
+        return False
+    return (
+        isinstance(values, dict)
+        and 0 < len(values) <= 4
+        and all(
+            key in entities and isinstance(value, str) and _PAYLOAD_VALUE.fullmatch(value)
+            for key, value in values.items()
+        )
+    )
+
+
+def for_rasa(
+    text: str,
+    intents: Collection[str] | None = None,
+    entities: Collection[str] | None = None,
+) -> tuple[str, Redaction]:
+    """The text Rasa may see, and what was removed from it.
+
+    A button payload stays as it is. Anything else is redacted, and a leading "/" is dropped:
+    Rasa would otherwise try it as a payload and print the text in a warning.
+    """
+    if intents is None or entities is None:
+        intents, entities = domain_names()
+    if text.startswith("/") and is_payload(text, intents, entities):
+        return text, Redaction(text, [])
+    redaction = redact(text)
+    safe = redaction.text
+    if safe.lstrip().startswith("/"):
+        safe = safe.lstrip().lstrip("/").strip()
+    return safe, redaction
+
+
+def safe_metadata(metadata: Any) -> dict[str, str]:
+    """Only the metadata Jaga sets itself (`{"channel": "web"}`): nothing else is stored."""
+    if not isinstance(metadata, dict):
+        return {}
+    return {
+        key: value
+        for key, value in metadata.items()
+        if key in METADATA_KEYS and isinstance(value, str) and _METADATA_VALUE.fullmatch(value)
+    }
 
 
 class Assistant(Protocol):
@@ -94,15 +183,13 @@ class BaseAssistant:
         if len(text) > MAX_MESSAGE_CHARS:
             text = text[:MAX_MESSAGE_CHARS]
             notes.append(messages.reply("too_long", known_lang))
-        if not text:
+        safe_text, redaction = for_rasa(text)
+        if not safe_text:  # nothing, or only slashes
             turn = Turn(text="", replies=[messages.reply("empty", known_lang)], lang=known_lang)
             self._remember(sender_id, known_lang)
             return turn
-
-        redaction = redact(text) if not text.startswith("/") else None
-        safe_text = redaction.text if redaction else text
-        turn = await self._ask_rasa(sender_id, safe_text, lang, metadata, known_lang)
-        if redaction and redaction.kinds:
+        turn = await self._ask_rasa(sender_id, safe_text, lang, safe_metadata(metadata), known_lang)
+        if redaction.kinds:
             turn.redacted = list(redaction.kinds)
             kinds = messages.pii_kinds(redaction.kinds, turn.lang)
             turn.replies.append(messages.reply("pii_notice", turn.lang, kinds=kinds))

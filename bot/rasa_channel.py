@@ -3,12 +3,18 @@
 Unlike Rasa's REST channel it checks a bearer token (RASA_TOKEN) and returns in one call
 what the front ends need: the replies, the intent, the language and the safety net's word.
 Enable it in `credentials.yml` as `bot.rasa_channel.JagaInput`.
+
+It trusts nobody to have redacted the message: whatever is posted here is cleaned and
+redacted again (`bot.conversation.for_rasa`: only an exact button payload of a known intent
+passes as it is), and only the metadata Jaga sets itself is kept. So a front end that was
+taken over, or a direct POST, cannot put a child's phone number into the tracker store.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+import re
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -17,6 +23,43 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import rasa_runtime
+from bot.conversation import for_rasa, safe_metadata
+from components.text import MAX_MESSAGE_CHARS, clean
+
+SENDER = re.compile(r"[A-Za-z0-9_.:@\-]{1,128}")
+LANG = re.compile(r"[a-z]{2,3}")
+
+
+async def turn_request(agent: Any, body: Any) -> tuple[int, dict]:
+    """One turn posted to `/webhooks/jaga/turn`: (HTTP status, JSON body)."""
+    body = body if isinstance(body, dict) else {}
+    sender, text = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender) or not isinstance(text, str):
+        return 400, {"error": "sender and message are required"}
+    safe, _ = for_rasa(
+        clean(text)[:MAX_MESSAGE_CHARS], agent.domain.intents, agent.domain.entities
+    )
+    if not safe:
+        return 400, {"error": "the message is empty"}
+    lang = body.get("lang")
+    result = await rasa_runtime.handle_turn(
+        agent,
+        sender,
+        safe,
+        lang=lang if isinstance(lang, str) and LANG.fullmatch(lang) else None,
+        metadata=safe_metadata(body.get("metadata")),
+        input_channel=JagaInput.name(),
+    )
+    return 200, result
+
+
+async def forget_request(agent: Any, body: Any) -> tuple[int, dict]:
+    """`/webhooks/jaga/forget`: the conversation, its lock and any fallback copy are deleted."""
+    sender = body.get("sender") if isinstance(body, dict) else None
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+        return 400, {"error": "sender is required"}
+    await rasa_runtime.forget(agent, sender)
+    return 200, {"status": "forgotten"}
 
 
 class JagaInput(InputChannel):
@@ -47,34 +90,22 @@ class JagaInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @hook.route("/turn", methods=["POST"])
-        async def turn(request: Request) -> HTTPResponse:
+        async def answer(request: Request, handler: Callable) -> HTTPResponse:
             if not self._authorised(request):
                 return response.json({"error": "unauthorised"}, status=401)
-            body = request.json or {}
-            sender, text = body.get("sender"), body.get("message")
-            if not isinstance(sender, str) or not isinstance(text, str):
-                return response.json({"error": "sender and message are required"}, status=400)
-            lang = body.get("lang") if body.get("lang") in ("en", "ms") else None
-            agent = request.app.ctx.agent
-            result = await rasa_runtime.handle_turn(
-                agent,
-                sender,
-                text,
-                lang=lang,
-                metadata=body.get("metadata") or {},
-                input_channel=self.name(),
-            )
-            return response.json(result)
+            try:
+                body = request.json
+            except Exception:  # noqa: BLE001 - malformed JSON
+                body = None
+            status, result = await handler(request.app.ctx.agent, body)
+            return response.json(result, status=status)
+
+        @hook.route("/turn", methods=["POST"])
+        async def turn(request: Request) -> HTTPResponse:
+            return await answer(request, turn_request)
 
         @hook.route("/forget", methods=["POST"])
         async def forget(request: Request) -> HTTPResponse:
-            if not self._authorised(request):
-                return response.json({"error": "unauthorised"}, status=401)
-            sender = (request.json or {}).get("sender")
-            if not isinstance(sender, str):
-                return response.json({"error": "sender is required"}, status=400)
-            await rasa_runtime.forget(request.app.ctx.agent, sender)
-            return response.json({"status": "forgotten"})
+            return await answer(request, forget_request)
 
         return hook

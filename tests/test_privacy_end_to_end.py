@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import os
+import re
 import uuid
+import warnings
+
+import pytest
 
 SECRETS = ["012-345 6789", "0123456789", "080512-10-1234", "ali.budak@gmail.com"]
 
@@ -40,3 +48,242 @@ async def test_forget_command_leaves_nothing_stored(assistant, rasa_backend):
     await assistant.respond(sender, "hello")
     await assistant.forget(sender)
     assert stored_text(rasa_backend, sender) == ""
+
+
+# -- every way round redaction, on a real Redis tracker store ---------------------------------
+
+REDIS_HOST = os.environ.get("JAGA_TEST_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("JAGA_TEST_REDIS_PORT", "6379"))
+REDIS_DB = int(os.environ.get("JAGA_TEST_REDIS_DB", "7"))
+CHILD = 5553301
+# What the child typed, in every form it must never be stored or logged in.
+RAW = [
+    "012-345 6789",
+    "0123456789",
+    "345 6789",
+    "011-2345 6789",
+    "2345 6789",
+    "019 876 5432",
+    "876 5432",
+    "080512-10-1234",
+    "080512",
+    "ali.budak@gmail.com",
+    "ali.budak",
+    "siti_99",
+]
+
+
+@pytest.fixture
+def redis_stores(rasa_backend):
+    """The loaded model's agent with its conversations and locks in Redis for one test."""
+    import redis
+    from rasa.core.lock_store import RedisLockStore
+    from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
+
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_timeout=5)
+    try:
+        client.ping()
+    except Exception as error:  # noqa: BLE001 - any failure means "no Redis here"
+        pytest.skip(f"needs Redis at {REDIS_HOST}:{REDIS_PORT} ({type(error).__name__})")
+    prefix = "jagaprivacy" + uuid.uuid4().hex[:12]
+    agent = rasa_backend.agent
+    saved = (agent.tracker_store, agent.lock_store)
+    where = {"host": REDIS_HOST, "port": REDIS_PORT, "db": REDIS_DB, "key_prefix": prefix}
+    agent.tracker_store = agent.processor.tracker_store = FailSafeTrackerStore(
+        RedisTrackerStore(agent.domain, record_exp=600, **where)
+    )
+    agent.lock_store = agent.processor.lock_store = RedisLockStore(**where)
+    try:
+        yield client, prefix
+    finally:
+        agent.tracker_store = agent.processor.tracker_store = saved[0]
+        agent.lock_store = agent.processor.lock_store = saved[1]
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def stored_in_redis(client, prefix: str) -> str:
+    parts = []
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        parts.append(key.decode())
+        parts.append((client.get(key) or b"").decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def assert_nothing_raw(where: str, text: str) -> None:
+    squeezed = re.sub(r"[\s\-]", "", text)
+    for raw in RAW:
+        assert raw not in text, f"{raw!r} in {where}"
+        assert re.sub(r"[\s\-]", "", raw) not in squeezed or not raw[0].isdigit(), (
+            f"{raw!r} (without spaces) in {where}"
+        )
+
+
+async def _through_telegram(assistant) -> None:
+    """The Telegram front end, against a fake Bot API: a "/ " message with no command in it,
+    a photo caption and a forged button."""
+    from bot.settings import Settings
+    from bot.telegram.app import serve
+    from bot.telegram.dedupe import MemoryDoneStore
+    from tools.fake_bot_api import FakeBotApi, callback_update, message_update
+
+    token = "123456:PRIVACY-test_abcdefghijklmnopqrstu"
+    api = FakeBotApi(token)
+    await api.start()
+    stop, ready = asyncio.Event(), asyncio.Event()
+    settings = Settings(
+        telegram_token=token, telegram_api_url=api.api_url, reply_timeout=30.0, stats_db=None
+    )
+    task = asyncio.create_task(
+        serve(settings, assistant, stop=stop, ready=ready, poll_timeout=1, store=MemoryDoneStore())
+    )
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        # Telegram marks no command in "/ ..." (a slash, then a space)
+        plain = [{"type": "italic", "offset": 2, "length": 6}]
+        api.push(message_update(CHILD, "/ hubungi aku 011-2345 6789", entities=plain))
+        photo = [{"file_id": "f1", "file_unique_id": "u1", "width": 9, "height": 9}]
+        api.push(message_update(CHILD, None, message_id=2, photo=photo, caption="/ 019 876 5432"))
+        api.push(callback_update(CHILD, "p:/greet ali.budak@gmail.com siti_99"))
+        api.push(callback_update(CHILD, "k:/greet 0123456789"))
+        await api.wait_for(lambda: len(api.called("answerCallbackQuery")) == 2, what="presses")
+        await api.wait_sent(CHILD, 3, timeout=30)
+        await api.settle(0.5)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await api.stop()
+
+
+async def test_no_way_round_redaction_leaves_a_raw_detail_in_redis_or_the_logs(
+    rasa_backend, redis_stores, caplog, capfd
+):
+    from bot.conversation import BaseAssistant
+    from bot.rasa_channel import turn_request
+
+    client, prefix = redis_stores
+    assistant = BaseAssistant(rasa_backend, timeout=30.0, stats=None)
+    sender = f"web:{uuid.uuid4().hex}"
+    from bot.telegram.app import NOISY_LOGGERS
+
+    # Everything at DEBUG, as `JAGA_LOG_LEVEL=DEBUG` would log it: the HTTP and Telegram
+    # libraries stay at WARNING there too (their debug lines quote whole updates).
+    caplog.set_level(logging.DEBUG)
+    for name in NOISY_LOGGERS:
+        caplog.set_level(logging.WARNING, logger=name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # typed in the web chat: text that starts with "/", and a forged button payload
+        await assistant.respond(sender, "/ nombor aku 012-345 6789")
+        await assistant.respond(sender, "/greet 0123456789")
+        await assistant.respond(sender, '/greet{"topic":"ali.budak@gmail.com"}')
+        await assistant.respond(sender, '/ask_help_menu{"mode":"080512-10-1234"}')
+        # posted straight to Jaga's Rasa channel, past every front end
+        status, result = await turn_request(
+            rasa_backend.agent,
+            {
+                "sender": f"direct-{uuid.uuid4().hex[:8]}",
+                "message": "/ ic aku 080512-10-1234 ig siti_99",
+                "metadata": {"channel": "web", "phone": "012-345 6789"},
+            },
+        )
+        assert status == 200 and "080512" not in result["text"]
+        await _through_telegram(assistant)
+    stored = stored_in_redis(client, prefix)
+    assert stored.count(":tracker:") >= 3, "the conversations should be in Redis while they last"
+    assert_nothing_raw("the Redis tracker store", stored)
+    logs = "\n".join([caplog.text, *(str(w.message) for w in caught), *capfd.readouterr()])
+    assert_nothing_raw("the logs", logs)
+    assert "[phone]" in stored and "[ic]" in stored
+
+
+async def test_an_exact_button_payload_still_reaches_rasa_as_it_is(rasa_backend):
+    from bot.conversation import BaseAssistant
+
+    assistant = BaseAssistant(rasa_backend, timeout=30.0, stats=None)
+    turn = await assistant.respond(f"test-{uuid.uuid4().hex}", '/change_language{"lang":"ms"}')
+    assert turn.text == '/change_language{"lang":"ms"}' and turn.lang == "ms"
+
+
+# -- which "/" texts may pass unredacted -------------------------------------------------------
+
+
+def _emitted_payloads() -> list[str]:
+    """Every button payload the project sends: domain.yml's responses and the Telegram ones."""
+    import yaml
+
+    from bot.conversation import ROOT
+    from bot.telegram.handlers.commands import INTENT_OF, START_MODES
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    payloads = [
+        button["payload"].replace("{{", "{").replace("}}", "}")
+        for variants in domain["responses"].values()
+        for variant in variants
+        for button in variant.get("buttons") or []
+        if button.get("payload")
+    ]
+    payloads += list(INTENT_OF.values())
+    payloads += ["/ask_help_menu" + json.dumps({"mode": mode}) for mode in START_MODES]
+    assert len(payloads) > 20
+    return payloads
+
+
+def test_every_payload_the_project_emits_passes_as_it_is():
+    from bot.conversation import for_rasa
+    from components.pii import Redaction
+
+    for payload in _emitted_payloads():
+        assert for_rasa(payload) == (payload, Redaction(payload, [])), payload
+
+
+@pytest.mark.parametrize(
+    ("text", "rasa_sees"),
+    [
+        ("/ nombor aku 012-345 6789", "nombor aku [phone]"),
+        ("/greet 0123456789", "greet [phone]"),
+        ('/greet{"topic":"0123456789"}', 'greet{"topic":"[phone]"}'),
+        ('/greet{"topic":"ali@gmail.com"}', 'greet{"topic":"[email]"}'),
+        ('/ask_help_menu{"name":"ali"}', 'ask_help_menu{"name":"ali"}'),  # unknown entity
+        ('/ask_help_menu{"mode":"Child 2"}', 'ask_help_menu{"mode":"Child 2"}'),  # not a slug
+        ('/ask_help_menu{"mode":["child"]}', 'ask_help_menu{"mode":["child"]}'),
+        ("/no_such_intent", "no_such_intent"),
+        ("/greet@0.9", "greet@0.9"),
+        ("/start@JagaBot", "start@JagaBot"),
+        ("//greet", "greet"),
+        ("/", ""),
+        ("  /ig aku siti_99", "ig aku [handle]"),
+    ],
+)
+def test_any_other_slash_text_is_redacted_and_read_as_words(text, rasa_sees):
+    from bot.conversation import for_rasa
+
+    assert for_rasa(text)[0] == rasa_sees
+
+
+def test_only_jagas_own_metadata_is_kept():
+    from bot.conversation import safe_metadata
+
+    assert safe_metadata({"channel": "web", "phone": "0123456789"}) == {"channel": "web"}
+    assert safe_metadata({"channel": "012 345 6789"}) == {}
+    assert safe_metadata("channel=web") == {} and safe_metadata(None) == {}
+
+
+async def test_the_rasa_channel_refuses_what_it_cannot_trust(rasa_backend):
+    from bot.rasa_channel import forget_request, turn_request
+
+    agent = rasa_backend.agent
+    for body in (
+        None,
+        [],
+        {"message": "hi"},
+        {"sender": "a b", "message": "hi"},
+        {"sender": "x" * 200, "message": "hi"},
+        {"sender": "ok", "message": 5},
+        {"sender": "ok", "message": "///"},
+    ):
+        status, _ = await turn_request(agent, body)
+        assert status == 400, body
+    assert (await forget_request(agent, {"sender": ["a"]}))[0] == 400
