@@ -90,3 +90,43 @@ def test_a_parent_writing_about_their_child_is_recognised(text):
 )
 def test_a_child_is_not_taken_for_a_parent(text):
     assert not writes_as_parent(text)
+
+
+# --- Mandarin, Tamil and scripts Jaga cannot read ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("我不想活了", "zh"),
+        ("他要 viral 我的照片怎么办", "zh"),
+        ("我覺得活著沒意思", "zh"),  # Traditional characters
+        ("எனக்கு பயமா இருக்கு", "ta"),
+        ("enaku romba bayama irukku", "ta"),  # romanised Tamil
+        ("aku takut sangat", "ms"),
+        ("i am scared", "en"),
+    ],
+)
+def test_mandarin_and_tamil_are_told_apart_from_english_and_malay(text, lang):
+    from components.lexicon import detect_language
+
+    assert detect_language(text) == lang
+
+
+def test_a_script_jaga_cannot_read_is_marked_and_never_guessed():
+    from components.lexicon import UNREADABLE, detect_language, script_language
+
+    for text in ("لا أريد أن أعيش", "ฉันไม่อยากอยู่แล้ว", "살고 싶지 않아"):
+        assert script_language(text) == UNREADABLE
+        assert detect_language(text) is None  # the conversation keeps its language
+
+
+def test_chinese_is_split_into_characters_for_the_model():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.tokenizer import HanSplittingTokenizer
+
+    tokenizer = HanSplittingTokenizer(HanSplittingTokenizer.get_default_config())
+    tokens = tokenizer.tokenize(Message(data={"text": "他要viral我的照片 pls"}), "text")
+    assert [t.text for t in tokens] == ["他", "要", "viral", "我", "的", "照", "片", "pls"]
+    assert [(t.start, t.end) for t in tokens][2] == (2, 7)
