@@ -2,7 +2,8 @@
 
     python deploy/measure_reload.py [--model models/jaga.tar.gz] [--reloads 5]
 
-Starts one Rasa server on loopback (in-memory stores, no Redis needed), sends a turn every
+Starts one Rasa server on loopback (in-memory stores, no Redis needed) with Rasa's HTTP API
+on (JAGA_ENABLE_API=1 and a token of its own, never the production set-up), sends a turn every
 0.1 s from a background thread, reloads the same model `--reloads` times through the HTTP API
 and prints the server's resident memory after each reload and the slowest turn during each.
 This is why docs/production.md restarts replicas one at a time instead of hot reloading.
@@ -41,6 +42,7 @@ def main() -> int:
     args = parser.parse_args()
     model = args.model.resolve()
     token = secrets.token_urlsafe(32)
+    api_token = secrets.token_urlsafe(32)  # the HTTP API's own secret (deploy/rasa_serve.py)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -51,6 +53,8 @@ def main() -> int:
     env = {
         **os.environ,
         "RASA_TOKEN": token,
+        "JAGA_ENABLE_API": "1",
+        "RASA_API_TOKEN": api_token,
         "PYTHONWARNINGS": "ignore",
         "PYTHONPATH": str(ROOT),
         "RASA_TELEMETRY_ENABLED": "false",
@@ -131,7 +135,7 @@ def main() -> int:
             started = time.monotonic()
             response = session.put(
                 url + "/model",
-                params={"token": token},
+                params={"token": api_token},
                 timeout=300,
                 json={"model_file": str(model)},
             )

@@ -74,7 +74,7 @@ export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
-SECRETS=(RASA_TOKEN TELEGRAM_BOT_TOKEN TELEGRAM_WEBHOOK_SECRET REDIS_PASSWORD)
+SECRETS=(RASA_TOKEN RASA_API_TOKEN TELEGRAM_BOT_TOKEN TELEGRAM_WEBHOOK_SECRET REDIS_PASSWORD)
 
 say() { printf '%s run-production: %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*"; }
 fail() { say "ERROR: $*" >&2; exit 2; }
@@ -100,10 +100,21 @@ check_settings() {
     [[ -n "${TELEGRAM_WEBHOOK_SECRET:-}" ]] || fail "TELEGRAM_WEBHOOK_SECRET is required"
   fi
   [[ -e "$JAGA_MODEL" ]] || fail "No model at JAGA_MODEL=$JAGA_MODEL (run make train)"
-  if [[ "$RASA_INTERFACE" != 127.0.0.1 && "$RASA_INTERFACE" != localhost \
-        && "$RASA_INTERFACE" != ::1 ]]; then
-    say "WARNING: Rasa listens on $RASA_INTERFACE, not loopback: firewall it (docs/security.md)"
+  if [[ "${JAGA_ENABLE_API:-}" == 1 ]]; then
+    RASA_API_TOKEN=${RASA_API_TOKEN:-}
+    (( ${#RASA_API_TOKEN} >= 32 )) || fail "JAGA_ENABLE_API=1 needs RASA_API_TOKEN (32+ random characters)"
+    [[ "$RASA_API_TOKEN" != "$RASA_TOKEN" ]] || fail "RASA_API_TOKEN must differ from RASA_TOKEN"
+    say "WARNING: Rasa's HTTP API is on (JAGA_ENABLE_API=1); keep RASA_API_TOKEN away from the front ends"
+  elif [[ -n "${JAGA_ENABLE_API:-}" ]]; then
+    fail "JAGA_ENABLE_API is 1 or unset"
   fi
+  local name interface
+  for name in RASA_INTERFACE ACTION_INTERFACE; do
+    interface=${!name}
+    if [[ "$interface" != 127.0.0.1 && "$interface" != localhost && "$interface" != ::1 ]]; then
+      say "WARNING: $name=$interface is not loopback: firewall it (docs/security.md)"
+    fi
+  done
   redis_ping || fail "Redis at $REDIS_HOST:$REDIS_PORT db $REDIS_DB does not answer"
 }
 
@@ -142,7 +153,8 @@ service_command() {
   local name=$1
   case "$name" in
     actions)
-      CMD=(env -u RASA_TOKEN -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET -u REDIS_PASSWORD
+      CMD=(env -u RASA_TOKEN -u RASA_API_TOKEN -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET
+           -u REDIS_PASSWORD
            SANIC_HOST="$ACTION_INTERFACE"
            "$JAGA_PYTHON" -m rasa_sdk --actions actions -p "$ACTION_PORT") ;;
     rasa-*)
@@ -156,7 +168,7 @@ service_command() {
       local url=${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}
       # Front ends remember answered update ids in Redis, so a retried webhook is answered
       # once across all of them. With a Redis password, set REDIS_URL in the env file.
-      CMD=(env -u REDIS_PASSWORD RASA_URL="$url"
+      CMD=(env -u REDIS_PASSWORD -u RASA_API_TOKEN RASA_URL="$url"
            REDIS_URL="${REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB}"
            TELEGRAM_WEBHOOK_PORT=$((WEBHOOK_BASE_PORT + i - 1))
            TELEGRAM_WEBHOOK_LISTEN="$TELEGRAM_WEBHOOK_LISTEN"
@@ -215,9 +227,11 @@ stop_all() {
 }
 
 plan() {
+  local api="off"
+  [[ "${JAGA_ENABLE_API:-}" == 1 ]] && api="on, with RASA_API_TOKEN"
   say "action server: $ACTION_INTERFACE:$ACTION_PORT"
   for i in $(seq 1 "$RASA_REPLICAS"); do
-    say "rasa-$i: $RASA_INTERFACE:$(rasa_port "$i") (API token required; Redis $REDIS_HOST:$REDIS_PORT db $REDIS_DB prefix $REDIS_KEY_PREFIX, record_exp ${JAGA_RECORD_EXP}s)"
+    say "rasa-$i: $RASA_INTERFACE:$(rasa_port "$i") (Jaga's channel, token required; Rasa's HTTP API $api; Redis $REDIS_HOST:$REDIS_PORT db $REDIS_DB prefix $REDIS_KEY_PREFIX, record_exp ${JAGA_RECORD_EXP}s)"
   done
   for i in $(seq 1 "$FRONTENDS"); do
     say "frontend-$i: webhook on $TELEGRAM_WEBHOOK_LISTEN:$((WEBHOOK_BASE_PORT + i - 1)) -> ${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}"

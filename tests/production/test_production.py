@@ -61,17 +61,23 @@ def test_rasa_and_actions_listen_on_loopback_only(cluster):
         assert listeners <= LOOPBACK, f"port {port} listens beyond loopback: {listeners}"
 
 
-def test_rasa_api_and_jaga_channel_require_the_token(cluster):
+def test_only_jagas_channel_is_served_and_it_requires_the_token(cluster):
     url = cluster.url(1)
     session = requests.Session()
-    # Rasa's HTTP API (--enable-api): nothing without the token, not even the status.
-    assert session.get(f"{url}/status", timeout=10).status_code == 401
-    assert session.get(f"{url}/status", params={"token": "wrong"}, timeout=10).status_code == 401
-    assert session.get(f"{url}/conversations/x/tracker", timeout=10).status_code == 401
-    assert session.put(f"{url}/model", json={"model_file": "/tmp/x"}, timeout=10).status_code == 401
-    assert session.post(f"{url}/model/parse", json={"text": "hi"}, timeout=10).status_code == 401
-    status = session.get(f"{url}/status", params={"token": cluster.token}, timeout=10)
-    assert status.status_code == 200
+    # Rasa's HTTP API is off: no conversation can be read, no model loaded, with any token.
+    for token in (None, "wrong", cluster.token):
+        params = {"token": token} if token else {}
+        assert session.get(f"{url}/status", params=params, timeout=10).status_code == 404
+        assert (
+            session.get(f"{url}/conversations/x/tracker", params=params, timeout=10).status_code
+            == 404
+        )
+        model = session.put(
+            f"{url}/model", params=params, json={"model_file": "/tmp/x"}, timeout=10
+        )
+        assert model.status_code in (404, 405)
+        parse = session.post(f"{url}/model/parse", params=params, json={"text": "hi"}, timeout=10)
+        assert parse.status_code in (404, 405)
     # Jaga's channel: a bearer token, compared in constant time.
     body = {"sender": new_sender("auth"), "message": "hi"}
     turn = f"{url}/webhooks/jaga/turn"
@@ -81,6 +87,32 @@ def test_rasa_api_and_jaga_channel_require_the_token(cluster):
     assert session.post(f"{url}/webhooks/jaga/forget", json=body, timeout=10).status_code == 401
     # Rasa's public REST channel is not enabled: only Jaga's channel answers.
     assert session.post(f"{url}/webhooks/rest/webhook", json=body, timeout=10).status_code == 404
+
+
+def test_a_direct_post_to_the_channel_is_redacted_before_redis(cluster, redis_db):
+    sender = new_sender("direct")
+    result = cluster.turn(cluster.url(2), sender, "/ nombor aku 012-345 6789 ig siti_99")
+    assert "012" not in result["text"] and "[phone]" in result["text"]
+    stored = redis_db.get(f"{cluster.prefix}:tracker:{sender}").decode()
+    assert "012-345 6789" not in stored and "siti_99" not in stored and "[phone]" in stored
+
+
+def test_rasa_serve_keeps_the_api_off_unless_it_has_a_token_of_its_own():
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        from rasa_serve import rasa_arguments
+    finally:
+        sys.path.remove(str(ROOT / "deploy"))
+    good = {"RASA_TOKEN": "c" * 40}
+    assert rasa_arguments(["-p", "5005"], good) == ["rasa", "run", "-p", "5005"]
+    for refused in (["--enable-api"], ["-t", "x"], ["--auth-token=x"]):
+        with pytest.raises(SystemExit):
+            rasa_arguments(refused, good)
+    for api in ({}, {"RASA_API_TOKEN": "c" * 40}):  # none, or the front ends' own
+        with pytest.raises(SystemExit):
+            rasa_arguments([], {**good, "JAGA_ENABLE_API": "1", **api})
+    command = rasa_arguments([], {**good, "JAGA_ENABLE_API": "1", "RASA_API_TOKEN": "a" * 40})
+    assert command == ["rasa", "run", "--enable-api", "--auth-token", "a" * 40]
 
 
 def test_the_token_is_on_no_command_line(cluster):
