@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 SAFETY_INTENTS = frozenset(
     {"crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming"}
 )
-LANGS = ("en", "ms")
+LANGS = ("en", "ms", "zh", "ta")
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for about 5 s
 TYPING_AFTER = 0.3  # seconds a reply may take before "typing..." is shown
 
@@ -36,11 +36,23 @@ _BUILT_IN_FALLBACK = {
     "To talk to someone: Talian Kasih 15999 (24 hours) or WhatsApp 019-261 5999.",
     "ms": "Maaf, saya tak dapat jawab dengan betul sekarang. Dalam bahaya sekarang? Telefon 999. "
     "Nak bercakap dengan seseorang: Talian Kasih 15999 (24 jam) atau WhatsApp 019-261 5999.",
+    # zh/ta here and below: not yet reviewed by a native speaker.
+    "zh": "对不起，我现在没办法好好回答。现在有危险？打 999。"
+    "找人聊聊：Talian Kasih 15999（24 小时）或 WhatsApp 019-261 5999。",
+    "ta": "மன்னிக்கவும், இப்போது சரியாகப் பதில் சொல்ல முடியவில்லை. இப்போது ஆபத்தா? 999 அழை. "
+    "யாரிடமாவது பேச: Talian Kasih 15999 (24 மணி நேரம்) அல்லது WhatsApp 019-261 5999.",
 }
-_PRIVATE_BUTTON = {"en": "Talk to Jaga privately", "ms": "Bual dengan Jaga secara peribadi"}
+_PRIVATE_BUTTON = {
+    "en": "Talk to Jaga privately",
+    "ms": "Bual dengan Jaga secara peribadi",
+    "zh": "私下跟 Jaga 聊",
+    "ta": "Jaga-வுடன் தனியாகப் பேசு",
+}
 _STALE_BUTTON = {
     "en": "This button has expired. Type your question, or /help.",
     "ms": "Butang ini sudah tamat. Taip soalan kamu, atau /help.",
+    "zh": "这个按钮已经过期了。请输入你的问题，或 /help。",
+    "ta": "இந்தப் பொத்தான் காலாவதியாகிவிட்டது. உன் கேள்வியை எழுது, அல்லது /help.",
 }
 
 
@@ -55,8 +67,12 @@ def sender_id(chat: Chat, user: User | None) -> str:
 
 
 def telegram_lang(user: User | None) -> str:
-    code = (user.language_code or "").lower() if user else ""
-    return "ms" if code.startswith(("ms", "id")) else "en"
+    """The app's language (an IETF tag such as "ms-MY", "zh-hans", "ta") as one of LANGS."""
+    code = (user.language_code or "").lower().replace("_", "-") if user else ""
+    primary = code.split("-")[0]
+    if primary in ("ms", "id"):
+        return "ms"
+    return primary if primary in ("zh", "ta") else "en"
 
 
 def seed_lang(update: Update, context: Context) -> str | None:
@@ -266,9 +282,8 @@ async def redirect_privately(update: Update, context: Context, turn: Turn) -> No
     key = "group_redirect_crisis" if turn.intent == "crisis" else "group_redirect"
     link = f"https://t.me/{context.bot.username}?start=child"
     logger.info("Disclosure in a group (update %s): sent the private link", update.update_id)
-    await send_note(
-        update, context, message_text(key, lang), url_keyboard(_PRIVATE_BUTTON[lang], link)
-    )
+    button = _PRIVATE_BUTTON.get(lang, _PRIVATE_BUTTON["en"])
+    await send_note(update, context, message_text(key, lang), url_keyboard(button, link))
 
 
 async def converse(update: Update, context: Context, text: str, *, lang: str | None = None) -> Turn:

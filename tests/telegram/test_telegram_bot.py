@@ -92,14 +92,21 @@ def keyboard(call) -> list[list[dict]]:
 
 async def test_start_registers_commands_and_sends_privacy_card_then_menu(jaga, assistant):
     menus = jaga.called("setMyCommands")
-    assert len(menus) == 2
-    english, malay = menus
+    assert len(menus) == 4
+    english, malay, mandarin, tamil = menus
     assert "language_code" not in english.params
-    assert malay.params["language_code"] == "ms"
-    assert {c["command"] for c in english.params["commands"]} >= {
-        "start", "help", "language", "privacy", "forget", "helpline", "quiz", "parents"
-    }  # fmt: skip
+    assert [m.params["language_code"] for m in (malay, mandarin, tamil)] == ["ms", "zh", "ta"]
+    for menu in menus:  # the same commands in every language
+        assert [c["command"] for c in menu.params["commands"]] == [
+            "start", "help", "helpline", "language", "privacy", "forget", "quiz", "parents"
+        ]  # fmt: skip
     assert any("Padam" in c["description"] for c in malay.params["commands"])
+    assert any("删除" in c["description"] for c in mandarin.params["commands"])
+    assert any("நீக்கு" in c["description"] for c in tamil.params["commands"])
+    language = {m.params.get("language_code"): m.params["commands"][3] for m in menus}
+    assert all(
+        {"English", "华语", "தமிழ்"} <= set(c["description"].split(" / ")) for c in language.values()
+    )
 
     jaga.push(message_update(CHILD, "/start child"))
     sent = await jaga.wait_sent(CHILD, 2)

@@ -28,7 +28,7 @@ COMMANDS = {
         ("start", "Start Jaga"),
         ("help", "What Jaga can help with"),
         ("helpline", "Talk to a person: helplines"),
-        ("language", "Bahasa Melayu / English"),
+        ("language", "English / Bahasa Melayu / 华语 / தமிழ்"),
         ("privacy", "Who can see this chat"),
         ("forget", "Delete our conversation"),
         ("quiz", "Online safety quiz"),
@@ -38,11 +38,32 @@ COMMANDS = {
         ("start", "Mula guna Jaga"),
         ("help", "Apa Jaga boleh bantu"),
         ("helpline", "Bercakap dengan manusia: talian bantuan"),
-        ("language", "Bahasa Melayu / English"),
+        ("language", "Bahasa Melayu / English / 华语 / தமிழ்"),
         ("privacy", "Siapa boleh lihat chat ini"),
         ("forget", "Padam perbualan kita"),
         ("quiz", "Kuiz keselamatan dalam talian"),
         ("parents", "Untuk ibu bapa"),
+    ],
+    # Mandarin and Tamil: not yet reviewed by a native speaker.
+    "zh": [
+        ("start", "开始使用 Jaga"),
+        ("help", "Jaga 可以帮你什么"),
+        ("helpline", "找真人聊：求助热线"),
+        ("language", "华语 / English / Bahasa Melayu / தமிழ்"),
+        ("privacy", "谁能看到这段对话"),
+        ("forget", "删除我们的对话"),
+        ("quiz", "网络安全小测验（英文）"),
+        ("parents", "给家长"),
+    ],
+    "ta": [
+        ("start", "Jaga-வைத் தொடங்கு"),
+        ("help", "Jaga எதில் உதவ முடியும்"),
+        ("helpline", "ஒருவரிடம் பேச: உதவி எண்கள்"),
+        ("language", "தமிழ் / English / Bahasa Melayu / 华语"),
+        ("privacy", "இந்த chat-ஐ யார் பார்க்கலாம்"),
+        ("forget", "நம் உரையாடலை நீக்கு"),
+        ("quiz", "இணையப் பாதுகாப்பு வினாடி வினா (ஆங்கிலத்தில்)"),
+        ("parents", "பெற்றோருக்கு"),
     ],
 }
 
@@ -71,17 +92,18 @@ EDUCATOR_NOTE = {
 
 
 async def set_commands(application: Application) -> None:
-    """post_init: the command menu in English (default) and Malay."""
+    """post_init: the command menu in English (default), Malay, Mandarin and Tamil."""
     bot = application.bot
     try:
         await bot.set_my_commands(
             [BotCommand(*c) for c in COMMANDS["en"]], scope=BotCommandScopeDefault()
         )
-        await bot.set_my_commands(
-            [BotCommand(*c) for c in COMMANDS["ms"]],
-            scope=BotCommandScopeDefault(),
-            language_code="ms",
-        )
+        for lang in ("ms", "zh", "ta"):
+            await bot.set_my_commands(
+                [BotCommand(*c) for c in COMMANDS[lang]],
+                scope=BotCommandScopeDefault(),
+                language_code=lang,
+            )
     except TelegramError as error:  # the bot still works without the menu
         logger.warning("Could not set the command menu: %s", type(error).__name__)
 

@@ -94,6 +94,14 @@ TEXTS = {
 }
 
 
+# The quiz (content/quiz.yml) is in English and Malay; a Mandarin or Tamil round is played in
+# English after one line in the child's language. Not yet reviewed by a native speaker.
+NOT_TRANSLATED = {
+    "zh": "（小测验还没有华语版本，下面是英文。）",
+    "ta": "(வினாடி வினா இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளது.)",
+}
+
+
 def text(key: str, lang: str, **fields: object) -> str:
     return TEXTS.get(lang, TEXTS["en"])[key].format(**fields)
 
@@ -167,6 +175,8 @@ def question_message(
     lines = []
     if intro:
         title = quiz.title.get(lang) or quiz.title["en"]
+        if lang in NOT_TRANSLATED:
+            lines.append(NOT_TRANSLATED[lang])
         lines += [text("intro", lang, title=title, total=len(order)), ""]
     lines += [text("question", lang, number=pos + 1, total=len(order)), "", question.text, ""]
     rows = []
