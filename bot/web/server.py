@@ -65,16 +65,24 @@ TEXTS = {
         "main thing in a few sentences?",
         "ms": "Mesej itu terlalu panjang untuk saya (lebih 4000 aksara). Boleh ceritakan "
         "perkara utama dalam beberapa ayat?",
+        # zh, ta in TEXTS: not yet reviewed by a native speaker.
+        "zh": "这条消息太长了（超过4000个字）。可以用几句话告诉我最重要的事吗？",
+        "ta": "இந்தச் செய்தி எனக்கு மிக நீளம் (4000க்கு மேல் எழுத்துகள்). முக்கியமான "
+        "விஷயத்தைச் சில வாக்கியங்களில் சொல்ல முடியுமா?",
     },
     "bad_request": {
         "en": "Sorry, I couldn't read that. Please try again.",
         "ms": "Maaf, saya tak dapat baca itu. Sila cuba lagi.",
+        "zh": "对不起，我读不到这条消息。请再试一次。",
+        "ta": "மன்னிக்கவும், அதைப் படிக்க முடியவில்லை. மீண்டும் முயற்சி செய்.",
     },
     "error": {
         "en": "Sorry, something went wrong. In danger now? Call 999. To talk to someone: "
         "Talian Kasih 15999.",
         "ms": "Maaf, ada masalah. Dalam bahaya sekarang? Telefon 999. Untuk bercakap dengan "
         "seseorang: Talian Kasih 15999.",
+        "zh": "对不起，出了点问题。现在有危险？打 999。找人聊聊：Talian Kasih 15999。",
+        "ta": "மன்னிக்கவும், ஏதோ பிழை. இப்போது ஆபத்தா? 999 அழை. யாரிடமாவது பேச: Talian Kasih 15999.",
     },
 }
 
@@ -92,8 +100,8 @@ class ApiError(Exception):
 
 
 def _error_response(status: int, code: str, lang: str | None = None, detail: str = ""):
-    lang = lang_or_default(lang)
-    body: dict[str, Any] = {"error": code, "message": TEXTS.get(code, TEXTS["error"])[lang]}
+    texts = TEXTS.get(code, TEXTS["error"])
+    body: dict[str, Any] = {"error": code, "message": texts.get(lang or "en") or texts["en"]}
     if detail:
         body["detail"] = detail
     return web.json_response(body, status=status)
@@ -154,8 +162,13 @@ async def _json_body(request: web.Request) -> dict:
     return data
 
 
+# The chat's languages; the teaching content (scenarios, quiz, parents) is in en/ms and
+# comes in English for zh/ta (bot.learning.lang_or_default).
+CHAT_LANGS = ("en", "ms", "zh", "ta")
+
+
 def _lang(value: Any) -> str | None:
-    return value if value in ("en", "ms") else None
+    return value if value in CHAT_LANGS else None
 
 
 def _session(data: dict, lang: str | None) -> str:

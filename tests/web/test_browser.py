@@ -58,9 +58,10 @@ def _chromium_or_skip() -> str:
 class LiveServer:
     """The real aiohttp app, served from a background thread on 127.0.0.1:<free port>."""
 
-    def __init__(self) -> None:
+    def __init__(self, make_assistant=None) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.make_assistant = make_assistant  # called in the server's loop; else as below
         self.assistant = None
         self.runner = None
         self.url = ""
@@ -68,7 +69,9 @@ class LiveServer:
     async def _start(self) -> None:
         from aiohttp import web
 
-        if REAL:
+        if self.make_assistant is not None:
+            self.assistant = self.make_assistant()
+        elif REAL:
             from bot.conversation import build_assistant
             from bot.settings import Settings
 
@@ -209,7 +212,9 @@ def test_chat_in_english_and_malay(page, server):
 def test_topic_and_reply_buttons(page, server):
     p = page.page
     topics = p.locator("#topics button")
-    assert topics.count() == 6
+    assert topics.count() == 8
+    titles = topics.all_inner_texts()
+    assert "Remove a photo online" in titles and "Cyberbullying" in titles
     before = bot_messages(p).count()
     topics.first.click()  # "What is grooming?" -> /ask_grooming
     p.wait_for_function(

@@ -20,7 +20,7 @@
       msg_label: "Your message",
       msg_placeholder: "Type your question…",
       send: "Send",
-      hint: "English or Bahasa Malaysia. Enter sends, Shift+Enter makes a new line.",
+      hint: "English, Bahasa Malaysia, 华语 or தமிழ். Enter sends, Shift+Enter makes a new line.",
       forget: "Clear this chat",
       cleared: "Chat cleared. Jaga has forgotten this conversation.",
       you: "You",
@@ -34,6 +34,8 @@
         ["What is grooming?", "/ask_grooming"],
         ["Sextortion", "/ask_sextortion"],
         ["How to report", "/ask_report"],
+        ["Remove a photo online", "/ask_image_removal"],
+        ["Cyberbullying", "/ask_cyberbullying"],
         ["Staying safe", "/ask_safety_tips"],
         ["For parents", "/ask_parent_guidance"],
         ["Helplines", "/ask_helpline"],
@@ -69,6 +71,11 @@
       help_bear: "Buddy Bear **1-800-18-2327**",
       help_bear_more: " (under 18, 12pm–12am)",
       load_error: "Sorry, this could not be loaded. Please reload the page.",
+      icons: {
+        lock: "lock", joy: "laughing face", grin: "grinning face", wink: "winking face",
+        hearts: "face with heart eyes", fear: "frightened face", gift: "gift", hug: "hug",
+        external: "opens in a new tab",
+      },
     },
     ms: {
       skip: "Langkau ke kandungan",
@@ -86,7 +93,7 @@
       msg_label: "Mesej anda",
       msg_placeholder: "Taip soalan anda…",
       send: "Hantar",
-      hint: "Bahasa Malaysia atau English. Enter untuk hantar, Shift+Enter untuk baris baru.",
+      hint: "Bahasa Malaysia, English, 华语 atau தமிழ். Enter untuk hantar, Shift+Enter untuk baris baru.",
       forget: "Padam chat ini",
       cleared: "Chat dipadam. Jaga sudah melupakan perbualan ini.",
       you: "Anda",
@@ -100,6 +107,8 @@
         ["Apa itu grooming?", "/ask_grooming"],
         ["Sextortion (ugutan)", "/ask_sextortion"],
         ["Cara buat laporan", "/ask_report"],
+        ["Buang gambar dari internet", "/ask_image_removal"],
+        ["Buli siber", "/ask_cyberbullying"],
         ["Tips selamat", "/ask_safety_tips"],
         ["Untuk ibu bapa", "/ask_parent_guidance"],
         ["Talian bantuan", "/ask_helpline"],
@@ -135,6 +144,162 @@
       help_bear: "Buddy Bear **1-800-18-2327**",
       help_bear_more: " (bawah 18, 12 tgh hari – 12 malam)",
       load_error: "Maaf, ini tidak dapat dimuatkan. Sila muat semula halaman.",
+      icons: {
+        lock: "mangga", joy: "muka ketawa", grin: "muka tersengih", wink: "muka kenyit mata",
+        hearts: "muka bermata hati", fear: "muka takut", gift: "hadiah", hug: "pelukan",
+        external: "dibuka dalam tab baharu",
+      },
+    },
+    // Mandarin and Tamil: NOT YET REVIEWED BY A NATIVE SPEAKER. The scenarios, the quiz and
+    // the parents' page are in English and Malay only; in zh/ta they come in English with a
+    // note (content_en). A key missing here falls back to English (t()).
+    zh: {
+      skip: "跳到内容",
+      tagline: "安全上网 · Klik Dengan Bijak",
+      lang_label: "语言",
+      banner: "演示版 — 对话不会长期保存",
+      banner_more: "这是聊天机器人，不是真人。现在有危险？打 999。",
+      tabs_label: "栏目",
+      tab_chat: "聊天",
+      tab_scenarios: "情景",
+      tab_quiz: "测验",
+      tab_parents: "家长",
+      topics_label: "快速话题",
+      log_label: "对话",
+      msg_label: "你的消息",
+      msg_placeholder: "输入你的问题…",
+      send: "发送",
+      hint: "可以用华语、English、Bahasa Malaysia 或 தமிழ்。按 Enter 发送，Shift+Enter 换行。",
+      forget: "清除这段聊天",
+      cleared: "聊天已清除。Jaga 已经忘记这段对话。",
+      you: "你",
+      jaga: "Jaga",
+      typing: "Jaga 正在输入…",
+      welcome:
+        "你好！我是 Jaga，一个关于网络安全的聊天机器人。可以用华语问我问题，或点上面的话题。有些回答还没有华语版本，会用英文。\n我是机器人，不是真人。现在有危险？打 999。",
+      too_long: "这条消息太长了（超过4000个字）。可以用几句话告诉我最重要的事吗？",
+      offline: "对不起，我现在联系不上 Jaga。现在有危险？打 999。找人聊聊：Talian Kasih 15999。",
+      topics: [
+        ["什么是诱骗（grooming）？", "/ask_grooming"],
+        ["性勒索", "/ask_sextortion"],
+        ["怎样举报", "/ask_report"],
+        ["删除网上的照片", "/ask_image_removal"],
+        ["网络霸凌", "/ask_cyberbullying"],
+        ["安全小贴士", "/ask_safety_tips"],
+        ["给家长", "/ask_parent_guidance"],
+        ["求助热线", "/ask_helpline"],
+      ],
+      content_en: "（这部分还没有华语版本，下面是英文。）",
+      scenarios_title: "教学情景",
+      scenarios_lead: "一步一步看一段聊天。每次暂停时，停下来讨论。（情景还没有华语版本，下面是英文。）",
+      steps: (n, p) => `${n} 步 · ${p} 次讨论暂停`,
+      step_of: (i, n) => `第 ${i} 步，共 ${n} 步`,
+      finished: "完成",
+      pause: "暂停讨论",
+      narrator: "故事",
+      next: "下一步",
+      restart: "重新开始",
+      all_scenarios: "所有情景",
+      advice_title: "该怎么做",
+      source: "来源：",
+      quiz_lead: (n) => `${n} 道关于网络安全的题目。选一个答案，看看为什么。（题目还没有华语版本，下面是英文。）`,
+      quiz_all: "全部题目",
+      quiz_quick: "快速一轮（10 题）",
+      question_of: (i, n, s) => `第 ${i} 题，共 ${n} 题 · 得分 ${s}`,
+      right: "答对了！",
+      wrong: "不太对。",
+      right_answer: (a) => `答案是：${a}`,
+      see_results: "看我的分数",
+      score: (s, n) => `${n} 题里你答对了 ${s} 题！`,
+      remember_title: "要记住的事",
+      quiz_again: "再玩一次",
+      toc_label: "本页内容",
+      help_danger: "现在有危险：**999**",
+      help_kasih: "Talian Kasih **15999**",
+      help_kasih_wa: " · WhatsApp 019-261 5999",
+      help_kasih_more: "（24 小时）",
+      help_bear: "Buddy Bear **1-800-18-2327**",
+      help_bear_more: "（未满 18 岁，中午 12 点到午夜 12 点，可说华语）",
+      load_error: "对不起，加载不了。请重新载入页面。",
+      icons: {
+        lock: "锁", joy: "笑哭的脸", grin: "咧嘴笑的脸", wink: "眨眼的脸",
+        hearts: "爱心眼的脸", fear: "害怕的脸", gift: "礼物", hug: "拥抱",
+        external: "在新标签页打开",
+      },
+    },
+    ta: {
+      skip: "உள்ளடக்கத்துக்குச் செல்",
+      tagline: "இணையத்தில் பாதுகாப்பாக · Klik Dengan Bijak",
+      lang_label: "மொழி",
+      banner: "டெமோ — உரையாடல் நீண்ட நேரம் சேமிக்கப்படாது",
+      banner_more: "இது ஒரு chatbot, மனிதர் இல்லை. இப்போது ஆபத்தா? 999 அழை.",
+      tabs_label: "பகுதிகள்",
+      tab_chat: "Chat",
+      tab_scenarios: "சூழ்நிலைகள்",
+      tab_quiz: "வினாடி வினா",
+      tab_parents: "பெற்றோர்",
+      topics_label: "விரைவுத் தலைப்புகள்",
+      log_label: "உரையாடல்",
+      msg_label: "உன் செய்தி",
+      msg_placeholder: "உன் கேள்வியை எழுது…",
+      send: "அனுப்பு",
+      hint: "தமிழ், English, Bahasa Malaysia அல்லது 华语. Enter அனுப்பும், Shift+Enter புதிய வரி.",
+      forget: "இந்த chat-ஐ அழி",
+      cleared: "Chat அழிக்கப்பட்டது. Jaga இந்த உரையாடலை மறந்துவிட்டது.",
+      you: "நீ",
+      jaga: "Jaga",
+      typing: "Jaga எழுதுகிறது…",
+      welcome:
+        "வணக்கம்! நான் Jaga, இணையப் பாதுகாப்பு பற்றிய ஒரு chatbot. தமிழில் கேள்வி கேள், அல்லது மேலே ஒரு தலைப்பைத் தட்டு. சில பதில்கள் இன்னும் தமிழில் இல்லை, அவை ஆங்கிலத்தில் வரும்.\nநான் ஒரு bot, மனிதர் இல்லை. இப்போது ஆபத்தா? 999 அழை.",
+      too_long: "இந்தச் செய்தி எனக்கு மிக நீளம் (4000க்கு மேல் எழுத்துகள்). முக்கியமான விஷயத்தைச் சில வாக்கியங்களில் சொல்ல முடியுமா?",
+      offline: "மன்னிக்கவும், இப்போது Jaga-வை அடைய முடியவில்லை. இப்போது ஆபத்தா? 999 அழை. யாரிடமாவது பேச: Talian Kasih 15999.",
+      topics: [
+        ["Grooming என்றால் என்ன?", "/ask_grooming"],
+        ["பாலியல் மிரட்டல் (sextortion)", "/ask_sextortion"],
+        ["எப்படிப் புகார் செய்வது", "/ask_report"],
+        ["இணையத்திலிருந்து படத்தை நீக்க", "/ask_image_removal"],
+        ["இணைய கொடுமைப்படுத்தல்", "/ask_cyberbullying"],
+        ["பாதுகாப்புக் குறிப்புகள்", "/ask_safety_tips"],
+        ["பெற்றோருக்கு", "/ask_parent_guidance"],
+        ["உதவி எண்கள்", "/ask_helpline"],
+      ],
+      content_en: "(இந்தப் பகுதி இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளது.)",
+      scenarios_title: "கற்றல் சூழ்நிலைகள்",
+      scenarios_lead: "ஒரு chat படிப்படியாக நடப்பதைப் பார். ஒவ்வொரு இடைநிறுத்தத்திலும் நிறுத்திப் பேசுங்கள். (சூழ்நிலைகள் இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளன.)",
+      steps: (n, p) => `${n} படிகள் · ${p} கலந்துரையாடல் இடைநிறுத்தங்கள்`,
+      step_of: (i, n) => `படி ${i} / ${n}`,
+      finished: "முடிந்தது",
+      pause: "நிறுத்திப் பேசுங்கள்",
+      narrator: "கதை",
+      next: "அடுத்து",
+      restart: "மீண்டும் தொடங்கு",
+      all_scenarios: "எல்லாச் சூழ்நிலைகளும்",
+      advice_title: "என்ன செய்ய வேண்டும்",
+      source: "ஆதாரம்:",
+      quiz_lead: (n) => `இணையப் பாதுகாப்பு பற்றி ${n} கேள்விகள். ஏன் என்று பார்க்க ஒரு பதிலைத் தேர்ந்தெடு. (கேள்விகள் இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளன.)`,
+      quiz_all: "எல்லாக் கேள்விகளும்",
+      quiz_quick: "விரைவுச் சுற்று (10)",
+      question_of: (i, n, s) => `கேள்வி ${i} / ${n} · மதிப்பெண் ${s}`,
+      right: "சரி!",
+      wrong: "சரியில்லை.",
+      right_answer: (a) => `சரியான பதில்: ${a}`,
+      see_results: "என் மதிப்பெண்ணைப் பார்",
+      score: (s, n) => `${n} கேள்விகளில் ${s} சரி!`,
+      remember_title: "நினைவில் வைக்க வேண்டியவை",
+      quiz_again: "மீண்டும் விளையாடு",
+      toc_label: "இந்தப் பக்கத்தில்",
+      help_danger: "இப்போது ஆபத்தா: **999**",
+      help_kasih: "Talian Kasih **15999**",
+      help_kasih_wa: " · WhatsApp 019-261 5999",
+      help_kasih_more: " (24 மணி நேரம்)",
+      help_bear: "Buddy Bear **1-800-18-2327**",
+      help_bear_more: " (18 வயதுக்குக் கீழ், மதியம் 12 – நள்ளிரவு 12, தமிழில் பேசலாம்)",
+      load_error: "மன்னிக்கவும், இதைத் திறக்க முடியவில்லை. பக்கத்தை மீண்டும் ஏற்று.",
+      icons: {
+        lock: "பூட்டு", joy: "சிரிக்கும் முகம்", grin: "புன்னகை முகம்", wink: "கண் சிமிட்டும் முகம்",
+        hearts: "இதயக் கண் முகம்", fear: "பயந்த முகம்", gift: "பரிசு", hug: "அணைப்பு",
+        external: "புதிய tab-இல் திறக்கும்",
+      },
     },
   };
 
@@ -160,12 +325,14 @@
     quiz: null,
     run: null, // {order, pos, score, answered}
     parentsLoaded: null,
+    lastReply: null, // the first bubble of Jaga's latest reply
   };
 
   // ------------------------------------------------------------------ helpers
 
   function t(key, ...args) {
-    const v = UI[state.lang][key];
+    const texts = UI[state.lang] || UI.en;
+    const v = key in texts ? texts[key] : UI.en[key];
     return typeof v === "function" ? v(...args) : v;
   }
 
@@ -195,21 +362,80 @@
     });
   }
 
-  const LINK_RE = /(https?:\/\/[^\s<>"')]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:gov\.my|org\.my|com\.my|org|my)\b(?:\/[^\s<>"')]*)?)/gi;
+  // The emoji Jaga's texts use, drawn as inline SVG: a school PC without a colour-emoji font
+  // shows an empty box for them (tests/web/test_icons.py checks every emoji in the texts the
+  // page shows is here). [name in UI.icons, shapes]; colours by class in app.css (.icon).
+  const face = (...parts) => [["circle", { class: "face", cx: 12, cy: 12, r: 10 }], ...parts];
+  const smilingEyes = ["path", { class: "ink-line", d: "M7 10q1.5-2 3 0M14 10q1.5-2 3 0" }];
+  const openMouth = ["path", { class: "ink", d: "M7 13.5h10a5 5 0 0 1-10 0z" }];
+  const dot = (x, y) => ["circle", { class: "ink", cx: x, cy: y, r: 1.4 }];
+  const heart = (x, y) => ["path", { class: "red", d: `M${x} ${y + 2.4}l-2.5-2.6a1.5 1.5 0 0 1 2.5-1.9 1.5 1.5 0 0 1 2.5 1.9z` }];
+  const ICONS = {
+    "🔒": ["lock", [["rect", { class: "fill", x: 5, y: 11, width: 14, height: 10, rx: 2 }], ["path", { class: "line", d: "M8 11V7.5a4 4 0 0 1 8 0V11" }]]],
+    "😂": ["joy", face(smilingEyes, openMouth, ["path", { class: "tear", d: "M3.6 11q-2.2 3.2 0 4.8 2.2-1.6 0-4.8zM20.4 11q-2.2 3.2 0 4.8 2.2-1.6 0-4.8z" }])],
+    "😄": ["grin", face(smilingEyes, openMouth)],
+    "😉": ["wink", face(dot(8.5, 9.5), ["path", { class: "ink-line", d: "M14 9.5h3.5M7.5 14q4.5 4.5 9 0" }])],
+    "😍": ["hearts", face(heart(8.5, 8.2), heart(15.5, 8.2), openMouth)],
+    "😨": ["fear", face(["path", { class: "ink-line", d: "M6.5 7.2l3-1.2M17.5 7.2l-3-1.2" }], dot(8.5, 10), dot(15.5, 10), ["ellipse", { class: "ink", cx: 12, cy: 16, rx: 2.5, ry: 3 }])],
+    "🎁": ["gift", [["rect", { class: "red", x: 4.5, y: 12, width: 15, height: 9 }], ["rect", { class: "red", x: 3, y: 8.5, width: 18, height: 4, rx: 1 }], ["path", { class: "ribbon", d: "M12 8.5V21M4.5 12.5h15" }], ["path", { class: "red-line", d: "M12 8.5C10 4.5 6.5 4.5 7.5 7S12 8.5 12 8.5C14 4.5 17.5 4.5 16.5 7S12 8.5 12 8.5z" }]]],
+    "🫂": ["hug", [["circle", { class: "fill", cx: 8.5, cy: 6.5, r: 3 }], ["circle", { class: "fill", cx: 15.5, cy: 6.5, r: 3 }], ["path", { class: "fill", d: "M2.5 21v-2a6 6 0 0 1 9.5-4.9 6 6 0 0 1 9.5 4.9v2z" }]]],
+  };
+  const EXTERNAL = ["external", [["path", { class: "line", d: "M8 16 16 8M10 8h6v6" }]]];
+  const ICON_RE = new RegExp(`(?:${Object.keys(ICONS).join("|")})\\uFE0F?`, "gu");
 
-  // Plain text with links made clickable (new tab, rel=noopener).
+  // An <svg> icon, or null if the page has no SVG to take the namespace from (the header's
+  // logo; written here as a URL it would read as one more address to source).
+  function icon([name, shapes]) {
+    const logo = document.querySelector("svg");
+    if (!logo) return null;
+    const ns = logo.namespaceURI;
+    const svg = document.createElementNS(ns, "svg");
+    const attrs = { class: "icon", viewBox: "0 0 24 24", role: "img", "aria-label": t("icons")[name] || name, focusable: "false" };
+    for (const [k, v] of Object.entries(attrs)) svg.setAttribute(k, String(v));
+    for (const [tag, props] of shapes) {
+      const shape = document.createElementNS(ns, tag);
+      for (const [k, v] of Object.entries(props)) shape.setAttribute(k, String(v));
+      svg.append(shape);
+    }
+    return svg;
+  }
+
+  // Plain text with the emoji above drawn as icons.
+  function withIcons(text) {
+    const frag = document.createDocumentFragment();
+    const s = String(text);
+    let last = 0;
+    for (const m of s.matchAll(ICON_RE)) {
+      const drawn = icon(ICONS[m[0].replace("\uFE0F", "")]);
+      frag.append(document.createTextNode(s.slice(last, m.index)), drawn || m[0]);
+      last = m.index + m[0].length;
+    }
+    frag.append(document.createTextNode(s.slice(last)));
+    return frag;
+  }
+
+  // Web addresses, then e-mail addresses (a mailto: link, never their bare domain), then
+  // bare domains such as takeitdown.ncmec.org.
+  const LINK_RE = /(https?:\/\/[^\s<>"')]+|[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:gov\.my|org\.my|com\.my|org|my)\b(?:\/[^\s<>"')]*)?)/gi;
+
+  // Plain text with links made clickable (new tab, rel=noopener) and emoji drawn as icons.
   function linkified(text) {
     const frag = document.createDocumentFragment();
+    const s = String(text);
     let last = 0;
-    String(text).replace(LINK_RE, (match, _g, offset) => {
-      let url = match.replace(/[.,;:!?]+$/, "");
-      frag.append(document.createTextNode(text.slice(last, offset)));
-      const href = /^https?:\/\//i.test(url) ? url : `https://${url}`;
-      frag.append(el("a", { href, target: "_blank", rel: "noopener noreferrer" }, url));
+    s.replace(LINK_RE, (match, _g, offset) => {
+      const url = match.replace(/[.,;:!?]+$/, "");
+      frag.append(withIcons(s.slice(last, offset)));
+      if (url.includes("@") && !/^https?:\/\//i.test(url)) {
+        frag.append(el("a", { href: `mailto:${url}` }, url));
+      } else {
+        const href = /^https?:\/\//i.test(url) ? url : `https://${url}`;
+        frag.append(el("a", { href, target: "_blank", rel: "noopener noreferrer" }, url));
+      }
       last = offset + url.length;
       return match;
     });
-    frag.append(document.createTextNode(text.slice(last)));
+    frag.append(withIcons(s.slice(last)));
     return frag;
   }
 
@@ -255,7 +481,7 @@
   // ------------------------------------------------------------------ language
 
   function applyLanguage() {
-    document.documentElement.lang = state.lang;
+    document.documentElement.lang = state.lang === "zh" ? "zh-Hans" : state.lang;
     document.querySelectorAll("[data-i18n]").forEach((node) => {
       const v = t(node.dataset.i18n);
       if (typeof v === "string") setRich(node, v);
@@ -277,6 +503,10 @@
     state.lang = lang;
     if (store) store.setItem("jaga.lang", lang);
     applyLanguage();
+    if (!$("panel-chat").classList.contains("started")) {
+      $("log").replaceChildren(); // nothing said yet: greet in the new language
+      addMessage("bot", t("welcome"));
+    }
     await Promise.all([loadScenarios(), loadQuiz(), loadParents()]);
   }
 
@@ -293,7 +523,7 @@
       $(`panel-${n}`).hidden = !on;
     });
     if (focus) $(`tab-${name}`).focus();
-    if (name === "chat") scrollLog();
+    if (name === "chat") showLatest();
   }
 
   function setupTabs() {
@@ -321,10 +551,24 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // A reply is read from its start: the first bubble (where a crisis reply puts 999 and
+  // 15999) goes to the top of the conversation, not the last one to the bottom.
+  function showReply(node) {
+    const log = $("log");
+    if (!node || !node.isConnected) return scrollLog();
+    const top = node.getBoundingClientRect().top - log.getBoundingClientRect().top;
+    log.scrollTop = Math.max(0, log.scrollTop + top - 8);
+  }
+
+  function showLatest() {
+    if (state.lastReply && state.lastReply.isConnected) showReply(state.lastReply);
+    else scrollLog();
+  }
+
   function addMessage(kind, text, buttons) {
     const who = kind === "user" ? t("you") : t("jaga");
     const bubble = el("div", { className: "bubble" });
-    if (kind === "user") bubble.textContent = text;
+    if (kind === "user") bubble.append(withIcons(text));
     else bubble.append(linkified(text));
     const node = el("div", { className: `msg ${kind}` }, el("p", { className: "who" }, who), bubble);
     if (buttons && buttons.length) {
@@ -332,7 +576,7 @@
       for (const b of buttons) {
         if (b.url) {
           if (!/^(https?:|tel:|mailto:)/i.test(b.url)) continue;
-          row.append(el("a", { href: b.url, target: "_blank", rel: "noopener noreferrer" }, b.title));
+          row.append(el("a", { href: b.url, target: "_blank", rel: "noopener noreferrer" }, b.title, icon(EXTERNAL) || ""));
         } else if (b.payload) {
           row.append(el("button", { type: "button", onclick: () => send(b.payload, b.title) }, b.title));
         }
@@ -361,6 +605,7 @@
       return;
     }
     selectTab("chat", false);
+    $("panel-chat").classList.add("started");
     addMessage("user", shown || message);
     if (message.length > MAX_CHARS) {
       addMessage("bot note", t("too_long"));
@@ -375,12 +620,25 @@
     try {
       const turn = await api("/api/message", { session: state.session, text: message, lang: state.lang });
       typing.remove();
+      // Jaga answers in the language the child writes in; the page follows, so the next
+      // message or button press stays in it (and the labels are in it too).
+      if (turn.lang && UI[turn.lang] && turn.lang !== state.lang) setLanguage(turn.lang);
       const replies = turn.replies && turn.replies.length ? turn.replies : [{ text: turn.text, buttons: [] }];
-      for (const r of replies) addMessage("bot", r.text || "", r.buttons || []);
+      const nodes = replies.map((r) => addMessage("bot", r.text || "", r.buttons || []));
+      state.lastReply = nodes[0];
+      // On a touch screen the keyboard would cover help: close it when the reply starts with
+      // 999 (a crisis or disclosure reply, the check-in, the safe fallback). The bracketed
+      // "not translated yet" line also names 999 but is not a reason to close it.
+      const first = replies[0].text || "";
+      const touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+      const helpFirst = /\b999\b/.test(first) && !/^[(（][^]*[)）]$/.test(first.trim());
+      if (touch && helpFirst && document.activeElement === $("msg")) $("msg").blur();
+      showReply(nodes[0]);
     } catch (err) {
       typing.remove();
       const msg = err.data && err.data.message ? err.data.message : t("offline");
-      addMessage("bot note", msg);
+      state.lastReply = addMessage("bot note", msg);
+      showReply(state.lastReply);
     } finally {
       state.busy = false;
       $("send").disabled = false;
@@ -420,6 +678,8 @@
       state.session = newSessionId();
       if (store) store.setItem("jaga.session", state.session);
       $("log").replaceChildren();
+      $("panel-chat").classList.remove("started");
+      state.lastReply = null;
       try {
         await api("/api/forget", { session: old });
       } catch (e) {
@@ -679,7 +939,7 @@
       return;
     }
     $("parents-title").textContent = data.title;
-    $("parents-intro").textContent = data.intro;
+    $("parents-intro").textContent = [t("content_en"), data.intro].filter(Boolean).join(" ");
     const toc = $("parents-toc");
     const box = $("parents-sections");
     toc.replaceChildren();
@@ -705,7 +965,8 @@
   async function start() {
     const saved = store && store.getItem("jaga.lang");
     const browser = (navigator.language || "en").toLowerCase();
-    state.lang = saved && UI[saved] ? saved : browser.startsWith("ms") ? "ms" : "en";
+    const fromBrowser = browser.replace(/^(id|in)\b/, "ms").split(/[-_]/)[0];
+    state.lang = saved && UI[saved] ? saved : UI[fromBrowser] ? fromBrowser : "en";
     // A fresh conversation on every page load; the previous one (if any) is forgotten.
     const previous = store && store.getItem("jaga.session");
     state.session = newSessionId();
