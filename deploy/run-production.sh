@@ -21,7 +21,11 @@
 #     JAGA_RASA_URL (unset: front end i talks to replica i mod RASA_REPLICAS; set it to the
 #                    nginx balancer, http://127.0.0.1:5000, so that a replica restart is unseen)
 #     JAGA_MODEL (models)  REDIS_HOST (127.0.0.1)  REDIS_PORT (6379)  REDIS_DB (0)
-#     REDIS_PASSWORD ()  REDIS_KEY_PREFIX (jaga)  JAGA_RECORD_EXP (3600)
+#     REDIS_USERNAME ()  REDIS_PASSWORD ()  REDIS_KEY_PREFIX (jaga)  JAGA_RECORD_EXP (3600)
+#       Rasa's Redis user and password: jaga-rasa with the ACL of deploy/redis-users.sh
+#     REDIS_FRONTEND_PASSWORD (): the front ends' Redis password (user jaga-frontend); they
+#       get REDIS_URL=redis://jaga-frontend:<it>@REDIS_HOST:REDIS_PORT/REDIS_DB in their
+#       environment, never on a command line (or set REDIS_URL in the env file yourself)
 #     TICKET_LOCK_LIFETIME (10)  RASA_RESPONSE_TIMEOUT (30)  JAGA_RUN_DIR (var/run)  JAGA_LOG_DIR (var/log)
 #     JAGA_PYTHON (.venv/bin/python)  JAGA_ENDPOINTS (deploy/endpoints.redis.yml)
 # See docs/production.md.
@@ -58,6 +62,7 @@ fi
 : "${REDIS_HOST:=127.0.0.1}"
 : "${REDIS_PORT:=6379}"
 : "${REDIS_DB:=0}"
+: "${REDIS_USERNAME:=}"
 : "${REDIS_PASSWORD:=}"
 : "${REDIS_KEY_PREFIX:=jaga}"
 : "${JAGA_RECORD_EXP:=3600}"
@@ -67,14 +72,15 @@ fi
 : "${JAGA_LOG_DIR:=$ROOT/var/log}"
 : "${JAGA_START_TIMEOUT:=180}"
 : "${ACTION_SERVER_URL:=http://$ACTION_INTERFACE:$ACTION_PORT/webhook}"
-export REDIS_HOST REDIS_PORT REDIS_DB REDIS_PASSWORD REDIS_KEY_PREFIX JAGA_RECORD_EXP
+export REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD REDIS_KEY_PREFIX JAGA_RECORD_EXP
 export TICKET_LOCK_LIFETIME ACTION_SERVER_URL
 export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 # Rasa would otherwise send usage telemetry to Rasa Technologies: not from a children's service.
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
-SECRETS=(RASA_TOKEN RASA_API_TOKEN TELEGRAM_BOT_TOKEN TELEGRAM_WEBHOOK_SECRET REDIS_PASSWORD)
+SECRETS=(RASA_TOKEN RASA_API_TOKEN TELEGRAM_BOT_TOKEN TELEGRAM_WEBHOOK_SECRET REDIS_PASSWORD
+         REDIS_FRONTEND_PASSWORD REDIS_URL)
 
 say() { printf '%s run-production: %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*"; }
 fail() { say "ERROR: $*" >&2; exit 2; }
@@ -115,6 +121,16 @@ check_settings() {
       say "WARNING: $name=$interface is not loopback: firewall it (docs/security.md)"
     fi
   done
+  if [[ -z "$REDIS_PASSWORD" ]]; then
+    say "WARNING: Redis without a password: use the ACL users of deploy/redis-users.sh (docs/production.md)"
+  fi
+  if [[ -n "$REDIS_USERNAME" ]] && (( FRONTENDS > 0 )) \
+      && [[ -z "${REDIS_FRONTEND_PASSWORD:-}${REDIS_URL:-}" ]]; then
+    fail "With Redis users (REDIS_USERNAME), the front ends need REDIS_FRONTEND_PASSWORD"
+  fi
+  if [[ -n "${REDIS_FRONTEND_PASSWORD:-}" && ! "$REDIS_FRONTEND_PASSWORD" =~ ^[A-Za-z0-9_-]+$ ]]; then
+    fail "REDIS_FRONTEND_PASSWORD may use letters, digits, - and _ only (it goes into a URL)"
+  fi
   redis_ping || fail "Redis at $REDIS_HOST:$REDIS_PORT db $REDIS_DB does not answer"
 }
 
@@ -124,8 +140,8 @@ import os, sys
 import redis
 try:
     redis.Redis(host=os.environ["REDIS_HOST"], port=int(os.environ["REDIS_PORT"]),
-                db=int(os.environ["REDIS_DB"]), password=os.environ.get("REDIS_PASSWORD") or None,
-                socket_timeout=3).ping()
+                db=int(os.environ["REDIS_DB"]), username=os.environ.get("REDIS_USERNAME") or None,
+                password=os.environ.get("REDIS_PASSWORD") or None, socket_timeout=3).ping()
 except Exception as error:  # the message never contains the password
     print(f"redis: {type(error).__name__}", file=sys.stderr)
     sys.exit(1)
@@ -149,27 +165,42 @@ rasa_url() { echo "http://127.0.0.1:$(rasa_port "$1")"; }
 # The command of each service. The action server is `python -m rasa_sdk`, the same server as
 # `rasa run actions --actions actions`, without importing all of Rasa (starts in 1 s, not 10).
 # `env -u` keeps each secret away from processes that do not need it.
+# The front ends' Redis URL, with their own user when REDIS_FRONTEND_PASSWORD is set.
+frontend_redis_url() {
+  if [[ -n "${REDIS_URL:-}" ]]; then
+    printf '%s' "$REDIS_URL"
+  elif [[ -n "${REDIS_FRONTEND_PASSWORD:-}" ]]; then
+    printf 'redis://jaga-frontend:%s@%s:%s/%s' "$REDIS_FRONTEND_PASSWORD" "$REDIS_HOST" "$REDIS_PORT" "$REDIS_DB"
+  else
+    printf 'redis://%s:%s/%s' "$REDIS_HOST" "$REDIS_PORT" "$REDIS_DB"
+  fi
+}
+
+# CMD: the command (its arguments are public: `ps`); SECRET_ENV: NAME=value pairs exported
+# in the service's own shell before it starts, so that no secret is ever an argument.
 service_command() {
   local name=$1
+  SECRET_ENV=()
   case "$name" in
     actions)
       CMD=(env -u RASA_TOKEN -u RASA_API_TOKEN -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET
-           -u REDIS_PASSWORD
+           -u REDIS_USERNAME -u REDIS_PASSWORD -u REDIS_FRONTEND_PASSWORD -u REDIS_URL
            SANIC_HOST="$ACTION_INTERFACE"
            "$JAGA_PYTHON" -m rasa_sdk --actions actions -p "$ACTION_PORT") ;;
     rasa-*)
       local i=${name#rasa-}
-      CMD=(env -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET
+      CMD=(env -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET -u REDIS_FRONTEND_PASSWORD -u REDIS_URL
            "$JAGA_PYTHON" "$ROOT/deploy/rasa_serve.py" -i "$RASA_INTERFACE" -p "$(rasa_port "$i")"
            --credentials "$JAGA_CREDENTIALS" --endpoints "$JAGA_ENDPOINTS" -m "$JAGA_MODEL"
            --response-timeout "$RASA_RESPONSE_TIMEOUT") ;;
     frontend-*)
       local i=${name#frontend-}
       local url=${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}
-      # Front ends remember answered update ids in Redis, so a retried webhook is answered
-      # once across all of them. With a Redis password, set REDIS_URL in the env file.
-      CMD=(env -u REDIS_PASSWORD -u RASA_API_TOKEN RASA_URL="$url"
-           REDIS_URL="${REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB}"
+      # Front ends remember answered update ids in Redis (their own user, their own keys), so
+      # a retried webhook is answered once across all of them.
+      SECRET_ENV=("REDIS_URL=$(frontend_redis_url)")
+      CMD=(env -u REDIS_USERNAME -u REDIS_PASSWORD -u REDIS_FRONTEND_PASSWORD -u RASA_API_TOKEN
+           RASA_URL="$url"
            TELEGRAM_WEBHOOK_PORT=$((WEBHOOK_BASE_PORT + i - 1))
            TELEGRAM_WEBHOOK_LISTEN="$TELEGRAM_WEBHOOK_LISTEN"
            "$JAGA_PYTHON" -m bot telegram) ;;
@@ -198,6 +229,7 @@ supervise() {
       exit 0
     }
     trap on_stop TERM INT
+    (( ${#SECRET_ENV[@]} )) && export "${SECRET_ENV[@]}"
     backoff=1
     while [[ -z "$stopping" ]]; do
       started=$SECONDS

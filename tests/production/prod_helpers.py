@@ -189,6 +189,7 @@ class Cluster:
         env.update(
             JAGA_RECORD_EXP="2",
             REDIS_KEY_PREFIX=self.ttl_prefix,
+            REDIS_USERNAME="",
             REDIS_PASSWORD="",
             ACTION_SERVER_URL=self.action_url,
             PYTHONPATH=str(ROOT),
