@@ -4,6 +4,10 @@ It redacts personal details before Rasa sees a message, keeps every reply within
 limit, and answers with the safe fallback (the helplines) whenever Rasa fails. `respond`
 never raises.
 
+Rasa, its tracker store, its logs and the statistics never see a chat id: every sender id
+is replaced by a keyed hash (`pseudonym`, HMAC-SHA256 with JAGA_ID_SECRET) as it enters
+`BaseAssistant`, the one place that does it.
+
 Only an exact button payload (`/<intent>`, or `/<intent>{"entity":"value"}` with entities and
 plain values the domain knows) reaches Rasa unredacted: any other text that starts with "/"
 (typed in the web chat, a Telegram caption, a forged button) is redacted like every message,
@@ -14,9 +18,12 @@ and its leading "/" dropped so that Rasa reads it as words (`for_rasa`). Jaga's 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import re
+import secrets
 import time
 from functools import lru_cache
 from typing import Any, Callable, Collection, Protocol
@@ -33,6 +40,36 @@ logger = logging.getLogger(__name__)
 FORGET_INTENT = "forget_me"
 SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 CONVERSATION_TTL = 60 * 60  # seconds of silence after which a conversation is forgotten
+
+
+# -- who Rasa sees ----------------------------------------------------------------------------
+
+# The key of `make demo`, `python -m bot chat|ask` and the tests: public, so not a secret. A
+# deployment that keeps conversations beyond one process sets JAGA_ID_SECRET.
+DEVELOPMENT_ID_KEY = b"jaga-development-only-not-a-secret"
+
+
+def pseudonym(sender_id: str, key: bytes) -> str:
+    """What Rasa, Redis and the statistics see instead of a chat id ("tg:123456789"): an
+    HMAC-SHA256 of it with a server secret, so that nobody who reads the store or a log can
+    find the child, nor link two deployments' data."""
+    digest = hmac.new(key, str(sender_id).encode("utf-8", "replace"), hashlib.sha256)
+    return "j1:" + digest.hexdigest()[:32]
+
+
+def id_key(settings: Settings) -> bytes:
+    """JAGA_ID_SECRET; else, outside a demo, a random key that lives as long as the process."""
+    if settings.id_secret:
+        return settings.id_secret.encode("utf-8")
+    if settings.rasa_url:
+        logger.warning(
+            "JAGA_ID_SECRET is not set: conversation ids are keyed with a random secret of this "
+            "process, so a restart or another front end starts conversations afresh"
+        )
+        return secrets.token_bytes(32)
+    if settings.telegram_token:
+        return secrets.token_bytes(32)  # conversations live in this process's memory anyway
+    return DEVELOPMENT_ID_KEY
 
 
 # -- what Rasa may see -----------------------------------------------------------------------
@@ -155,13 +192,16 @@ class BaseAssistant:
         stats: Any = None,
         ttl: float = CONVERSATION_TTL,
         clock: Callable[[], float] = time.monotonic,
+        id_key: bytes = DEVELOPMENT_ID_KEY,
     ) -> None:
         self._backend = backend
+        self._id_key = id_key
         self._timeout = timeout
         self._stats = stats
         self._ttl = ttl
         self._clock = clock
-        # sender id -> (last active, language). Only ids and languages, never text.
+        # Everything below is keyed by the pseudonym, never the front end's sender id.
+        # pseudonym -> (last active, language). Only ids and languages, never text.
         self._seen: dict[str, tuple[float, str]] = {}
         self._pending: set[asyncio.Task] = set()
         # Senders who have seen the privacy card (ids only). It waits for a calm turn: never
@@ -169,11 +209,15 @@ class BaseAssistant:
         self._carded: set[str] = set()
         self._watcher: asyncio.Task | None = None
 
-    # -- the public interface ------------------------------------------------------------
+    # -- the public interface: sender ids come in here and leave as pseudonyms ---------------
+
+    def pseudonym(self, sender_id: str) -> str:
+        return pseudonym(sender_id, self._id_key)
 
     async def respond(
         self, sender_id: str, text: str, *, lang: str | None = None, metadata: dict | None = None
     ) -> Turn:
+        sender_id = self.pseudonym(sender_id)
         await self._expire_idle()
         known_lang = lang or self._lang_of(sender_id) or detect_language(text or "") or "en"
         if not isinstance(text, str):
@@ -197,7 +241,7 @@ class BaseAssistant:
         self._record(turn, sender_id)
         if turn.intent == FORGET_INTENT and not turn.degraded:
             # "padam chat saya": the reply is sent, then nothing of the conversation is kept.
-            await self.forget(sender_id)
+            await self._forget(sender_id)
             return turn
         calm = turn.risk is None and turn.intent not in SAFETY_INTENTS
         if sender_id not in self._carded and calm and not turn.degraded:
@@ -208,6 +252,7 @@ class BaseAssistant:
 
     async def respond_to_media(self, sender_id: str, kind: str, *, lang: str | None = None) -> Turn:
         """A photo, video, voice note, sticker...: never downloaded, never passed on."""
+        sender_id = self.pseudonym(sender_id)
         known = lang or self._lang_of(sender_id) or "en"
         key = "location_notice" if kind in ("location", "contact", "venue") else "media_notice"
         self._remember(sender_id, known)
@@ -222,15 +267,10 @@ class BaseAssistant:
         return turn
 
     async def language(self, sender_id: str) -> str:
-        return self._lang_of(sender_id) or "en"
+        return self._lang_of(self.pseudonym(sender_id)) or "en"
 
     async def forget(self, sender_id: str) -> None:
-        self._seen.pop(sender_id, None)
-        self._carded.discard(sender_id)
-        try:
-            await asyncio.wait_for(self._backend.forget(sender_id), self._timeout * 2)
-        except Exception as error:  # noqa: BLE001 - forgetting must not crash a front end
-            logger.warning("Could not delete a conversation: %s", type(error).__name__)
+        await self._forget(self.pseudonym(sender_id))
 
     async def close(self) -> None:
         for task in list(self._pending):
@@ -255,7 +295,15 @@ class BaseAssistant:
 
         self._watcher = asyncio.ensure_future(watch())
 
-    # -- internals -----------------------------------------------------------------------
+    # -- internals: pseudonyms only ------------------------------------------------------
+
+    async def _forget(self, sender_id: str) -> None:
+        self._seen.pop(sender_id, None)
+        self._carded.discard(sender_id)
+        try:
+            await asyncio.wait_for(self._backend.forget(sender_id), self._timeout * 2)
+        except Exception as error:  # noqa: BLE001 - forgetting must not crash a front end
+            logger.warning("Could not delete a conversation: %s", type(error).__name__)
 
     async def _ask_rasa(
         self, sender_id: str, text: str, lang: str | None, metadata: dict | None, known_lang: str
@@ -308,7 +356,7 @@ class BaseAssistant:
         now = self._clock()
         idle = [sid for sid, (last, _) in self._seen.items() if now - last > self._ttl]
         for sender_id in idle:
-            await self.forget(sender_id)
+            await self._forget(sender_id)
 
     def _record(self, turn: Turn, sender_id: str) -> None:
         if self._stats is None:
@@ -336,6 +384,36 @@ def _model_identity(settings: Settings | None) -> tuple | None:
 def _swallow(task: asyncio.Task) -> None:
     if not task.cancelled():
         task.exception()  # mark as retrieved; the failure was already answered
+
+
+_SWEPT: dict[int, float] = {}  # id(tracker store) -> when its fallback copies were last swept
+
+
+def expire_fallback_trackers(agent: Any, ttl: float = CONVERSATION_TTL, every: float = 60.0) -> int:
+    """Deletes the conversations Rasa kept in memory while Redis was down (its fail-safe store)
+    once they have been silent for the conversation lifetime: Redis expires its own copies,
+    nothing would expire these. At most once a minute; returns how many were deleted."""
+    store = agent.tracker_store
+    fallback = getattr(store, "_fallback_tracker_store", None)
+    kept = getattr(fallback, "store", None)
+    now = time.time()
+    if not kept or now - _SWEPT.get(id(store), 0.0) < every:
+        return 0
+    _SWEPT[id(store)] = now
+    ttl = getattr(getattr(store, "_tracker_store", None), "record_exp", None) or ttl
+    deleted = 0
+    for sender_id, serialised in list(kept.items()):
+        try:
+            events = json.loads(serialised).get("events") or []
+            last = max((e.get("timestamp") or 0.0) for e in events) if events else 0.0
+        except (TypeError, ValueError, AttributeError):
+            last = 0.0  # unreadable: not worth keeping
+        if now - last > ttl:
+            kept.pop(sender_id, None)
+            deleted += 1
+    if deleted:
+        logger.info("Deleted %s conversation(s) kept in memory while Redis was down", deleted)
+    return deleted
 
 
 class InProcessRasa:
@@ -383,7 +461,9 @@ class InProcessRasa:
     ) -> dict:
         from bot.rasa_runtime import handle_turn
 
-        return await handle_turn(self.agent, sender_id, text, lang=lang, metadata=metadata)
+        result = await handle_turn(self.agent, sender_id, text, lang=lang, metadata=metadata)
+        expire_fallback_trackers(self.agent)
+        return result
 
     async def forget(self, sender_id: str) -> None:
         from bot.rasa_runtime import forget
@@ -463,10 +543,21 @@ class FakeAssistant(BaseAssistant):
     ) -> None:
         self.calls: list[tuple[str, str, str | None]] = []
         self.forgotten: list[str] = []
+        self.backend_ids: list[str] = []  # what Rasa would have seen: pseudonyms
         self.script = script or {}
         self.delay = delay
         self.fail = fail
+        self._front_end_ids: dict[str, str] = {}
         super().__init__(_FakeBackend(self), timeout=timeout, stats=stats)
+
+    def pseudonym(self, sender_id: str) -> str:
+        # A test double: `calls` and `forgotten` show the ids the front end used.
+        alias = super().pseudonym(sender_id)
+        self._front_end_ids[alias] = sender_id
+        return alias
+
+    def front_end_id(self, alias: str) -> str:
+        return self._front_end_ids.get(alias, alias)
 
 
 class _FakeBackend:
@@ -478,7 +569,8 @@ class _FakeBackend:
         self, sender_id: str, text: str, lang: str | None, metadata: dict | None
     ) -> dict:
         owner = self.owner
-        owner.calls.append((sender_id, text, lang))
+        owner.backend_ids.append(sender_id)
+        owner.calls.append((owner.front_end_id(sender_id), text, lang))
         if owner.delay:
             await asyncio.sleep(owner.delay)
         if owner.fail:
@@ -496,7 +588,8 @@ class _FakeBackend:
         }
 
     async def forget(self, sender_id: str) -> None:
-        self.owner.forgotten.append(sender_id)
+        self.owner.backend_ids.append(sender_id)
+        self.owner.forgotten.append(self.owner.front_end_id(sender_id))
         self.langs.pop(sender_id, None)
 
     async def close(self) -> None:
@@ -509,11 +602,12 @@ async def build_assistant(settings: Settings, *, stats: Any = "default") -> Base
         from bot.stats import UsageStats
 
         stats = UsageStats(settings.stats_db) if settings.stats_db else None
+    key = id_key(settings)
     if settings.rasa_url:
         backend: Any = RemoteRasa(settings.rasa_url, settings.rasa_token, settings.reply_timeout)
-        return BaseAssistant(backend, timeout=settings.reply_timeout, stats=stats)
+        return BaseAssistant(backend, timeout=settings.reply_timeout, stats=stats, id_key=key)
     backend = InProcessRasa.load(settings)  # blocks a few seconds, once, at start
-    assistant = BaseAssistant(backend, timeout=settings.reply_timeout, stats=stats)
+    assistant = BaseAssistant(backend, timeout=settings.reply_timeout, stats=stats, id_key=key)
     # The first reply pays for lazy imports; pay it now, not on a child's first message.
     await assistant._backend.turn("warm-up", "hi", None, None)
     await assistant._backend.forget("warm-up")

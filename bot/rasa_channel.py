@@ -23,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import rasa_runtime
-from bot.conversation import for_rasa, safe_metadata
+from bot.conversation import expire_fallback_trackers, for_rasa, safe_metadata
 from components.text import MAX_MESSAGE_CHARS, clean
 
 SENDER = re.compile(r"[A-Za-z0-9_.:@\-]{1,128}")
@@ -36,9 +36,7 @@ async def turn_request(agent: Any, body: Any) -> tuple[int, dict]:
     sender, text = body.get("sender"), body.get("message")
     if not isinstance(sender, str) or not SENDER.fullmatch(sender) or not isinstance(text, str):
         return 400, {"error": "sender and message are required"}
-    safe, _ = for_rasa(
-        clean(text)[:MAX_MESSAGE_CHARS], agent.domain.intents, agent.domain.entities
-    )
+    safe, _ = for_rasa(clean(text)[:MAX_MESSAGE_CHARS], agent.domain.intents, agent.domain.entities)
     if not safe:
         return 400, {"error": "the message is empty"}
     lang = body.get("lang")
@@ -50,6 +48,7 @@ async def turn_request(agent: Any, body: Any) -> tuple[int, dict]:
         metadata=safe_metadata(body.get("metadata")),
         input_channel=JagaInput.name(),
     )
+    expire_fallback_trackers(agent)
     return 200, result
 
 

@@ -258,12 +258,18 @@ def _risk_acted(tracker: Any) -> str | None:
 
 
 async def forget(agent, sender_id: str) -> None:
-    """Deletes a conversation from the tracker store (in memory or Redis)."""
+    """Deletes a conversation: its tracker (in memory or Redis), the copy Rasa kept in memory
+    if Redis was down when it was saved, and its lock. Raises if the store cannot be reached,
+    so that nobody is told "deleted" when it was not."""
     from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
 
     store = agent.tracker_store
     inner = getattr(store, "_tracker_store", store)  # Rasa wraps stores in a FailSafe store
-    async with agent.lock_store.lock(sender_id):
+    fallback = getattr(store, "_fallback_tracker_store", None)  # set once Redis failed
+    locks = agent.lock_store
+    async with locks.lock(sender_id):
+        if isinstance(fallback, InMemoryTrackerStore):
+            fallback.store.pop(sender_id, None)
         if isinstance(inner, InMemoryTrackerStore):
             inner.store.pop(sender_id, None)
         elif isinstance(inner, RedisTrackerStore):
@@ -272,3 +278,8 @@ async def forget(agent, sender_id: str) -> None:
             from rasa.shared.core.trackers import DialogueStateTracker
 
             await store.save(DialogueStateTracker(sender_id, agent.domain.slots))
+    # The lock goes too, with any ticket of a process that died mid-turn; only a turn of this
+    # conversation still waiting keeps it, and removes it when it ends.
+    locks.update_lock(sender_id)
+    if not locks.is_someone_waiting(sender_id):
+        locks.delete_lock(sender_id)

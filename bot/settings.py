@@ -50,6 +50,15 @@ def _redis_url(value: str | None) -> str | None:
     return value
 
 
+def _secret(name: str, value: str | None) -> str | None:
+    if value and len(value) < 32:
+        raise SettingsError(
+            f"{name} must be 32 or more random characters, e.g. "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+        )
+    return value
+
+
 def _int(name: str, value: str | None, default: int, low: int, high: int) -> int:
     if value in (None, ""):
         return default
@@ -84,6 +93,9 @@ class Settings:
     webhook_port: int = 8443
     rasa_url: str | None = None
     rasa_token: str | None = field(default=None, repr=False)
+    # The key of the conversation ids Rasa, Redis and the statistics see instead of a chat id
+    # (bot.conversation.pseudonym). Shared by every front end; never stored with the data.
+    id_secret: str | None = field(default=None, repr=False)
     action_server_url: str | None = None
     demo_port: int = 8080
     model_path: Path = ROOT / "models"
@@ -139,6 +151,7 @@ class Settings:
             )
             or None,
             rasa_token=get("RASA_TOKEN"),
+            id_secret=_secret("JAGA_ID_SECRET", get("JAGA_ID_SECRET")),
             action_server_url=_url("ACTION_SERVER_URL", get("ACTION_SERVER_URL")),
             demo_port=_int("DEMO_PORT", get("DEMO_PORT"), 8080, 1, 65535),
             model_path=Path(get("JAGA_MODEL") or ROOT / "models"),

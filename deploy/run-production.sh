@@ -13,7 +13,8 @@
 # lines; keep it chmod 600). Secrets are never passed on a command line and never logged.
 #
 #   required: RASA_TOKEN (32+ random characters); with FRONTENDS > 0 also TELEGRAM_BOT_TOKEN,
-#             TELEGRAM_WEBHOOK_URL (https://...) and TELEGRAM_WEBHOOK_SECRET
+#             TELEGRAM_WEBHOOK_URL (https://...), TELEGRAM_WEBHOOK_SECRET and JAGA_ID_SECRET
+#             (32+ random characters: the key of the conversation ids Rasa and Redis see)
 #   optional (default):
 #     RASA_REPLICAS (2)  RASA_BASE_PORT (5005)  RASA_INTERFACE (127.0.0.1)
 #     ACTION_PORT (5055)  ACTION_INTERFACE (127.0.0.1)
@@ -80,7 +81,7 @@ export RASA_TELEMETRY_ENABLED=false
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
 SECRETS=(RASA_TOKEN RASA_API_TOKEN TELEGRAM_BOT_TOKEN TELEGRAM_WEBHOOK_SECRET REDIS_PASSWORD
-         REDIS_FRONTEND_PASSWORD REDIS_URL)
+         REDIS_FRONTEND_PASSWORD REDIS_URL JAGA_ID_SECRET)
 
 say() { printf '%s run-production: %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*"; }
 fail() { say "ERROR: $*" >&2; exit 2; }
@@ -104,6 +105,9 @@ check_settings() {
     [[ "${TELEGRAM_WEBHOOK_URL:-}" == https://* ]] \
       || fail "TELEGRAM_WEBHOOK_URL must be the public https:// URL nginx serves"
     [[ -n "${TELEGRAM_WEBHOOK_SECRET:-}" ]] || fail "TELEGRAM_WEBHOOK_SECRET is required"
+    JAGA_ID_SECRET=${JAGA_ID_SECRET:-}
+    (( ${#JAGA_ID_SECRET} >= 32 )) \
+      || fail "JAGA_ID_SECRET must be set to 32+ random characters (the key of conversation ids)"
   fi
   [[ -e "$JAGA_MODEL" ]] || fail "No model at JAGA_MODEL=$JAGA_MODEL (run make train)"
   if [[ "${JAGA_ENABLE_API:-}" == 1 ]]; then
@@ -185,11 +189,13 @@ service_command() {
     actions)
       CMD=(env -u RASA_TOKEN -u RASA_API_TOKEN -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET
            -u REDIS_USERNAME -u REDIS_PASSWORD -u REDIS_FRONTEND_PASSWORD -u REDIS_URL
+           -u JAGA_ID_SECRET
            SANIC_HOST="$ACTION_INTERFACE"
            "$JAGA_PYTHON" -m rasa_sdk --actions actions -p "$ACTION_PORT") ;;
     rasa-*)
       local i=${name#rasa-}
       CMD=(env -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET -u REDIS_FRONTEND_PASSWORD -u REDIS_URL
+           -u JAGA_ID_SECRET
            "$JAGA_PYTHON" "$ROOT/deploy/rasa_serve.py" -i "$RASA_INTERFACE" -p "$(rasa_port "$i")"
            --credentials "$JAGA_CREDENTIALS" --endpoints "$JAGA_ENDPOINTS" -m "$JAGA_MODEL"
            --response-timeout "$RASA_RESPONSE_TIMEOUT") ;;

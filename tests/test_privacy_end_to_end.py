@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 import warnings
 
@@ -26,7 +27,7 @@ async def test_personal_details_are_not_in_the_stored_conversation(assistant, ra
     await assistant.respond(sender, "hi my number is 012-345 6789 and my ic 080512-10-1234")
     await assistant.respond(sender, "email aku ali.budak@gmail.com, nombor 0123456789")
     await assistant.respond_to_media(sender, "photo")
-    stored = stored_text(rasa_backend, sender)
+    stored = stored_text(rasa_backend, assistant.pseudonym(sender))
     assert stored, "the conversation should be stored while it lasts"
     for secret in SECRETS:
         assert secret not in stored
@@ -37,17 +38,17 @@ async def test_personal_details_are_not_in_the_stored_conversation(assistant, ra
 async def test_delete_my_chat_leaves_nothing_stored(assistant, rasa_backend):
     sender = f"test-{uuid.uuid4().hex}"
     await assistant.respond(sender, "someone keeps asking for my pics")
-    assert stored_text(rasa_backend, sender)
+    assert stored_text(rasa_backend, assistant.pseudonym(sender))
     turn = await assistant.respond(sender, "padam chat saya")
     assert turn.intent == "forget_me"
-    assert stored_text(rasa_backend, sender) == ""
+    assert stored_text(rasa_backend, assistant.pseudonym(sender)) == ""
 
 
 async def test_forget_command_leaves_nothing_stored(assistant, rasa_backend):
     sender = f"test-{uuid.uuid4().hex}"
     await assistant.respond(sender, "hello")
     await assistant.forget(sender)
-    assert stored_text(rasa_backend, sender) == ""
+    assert stored_text(rasa_backend, assistant.pseudonym(sender)) == ""
 
 
 # -- every way round redaction, on a real Redis tracker store ---------------------------------
@@ -194,6 +195,7 @@ async def test_no_way_round_redaction_leaves_a_raw_detail_in_redis_or_the_logs(
     stored = stored_in_redis(client, prefix)
     assert stored.count(":tracker:") >= 3, "the conversations should be in Redis while they last"
     assert_nothing_raw("the Redis tracker store", stored)
+    assert str(CHILD) not in stored and sender not in stored  # keyed hashes, not chat ids
     logs = "\n".join([caplog.text, *(str(w.message) for w in caught), *capfd.readouterr()])
     assert_nothing_raw("the logs", logs)
     assert "[phone]" in stored and "[ic]" in stored
@@ -287,3 +289,95 @@ async def test_the_rasa_channel_refuses_what_it_cannot_trust(rasa_backend):
         status, _ = await turn_request(agent, body)
         assert status == 400, body
     assert (await forget_request(agent, {"sender": ["a"]}))[0] == 400
+
+
+# -- the sender id Rasa sees ---------------------------------------------------------------------
+
+
+async def test_rasa_and_the_statistics_see_a_keyed_hash_never_the_chat_id():
+    from bot.conversation import FakeAssistant, pseudonym
+
+    class Stats:
+        senders: list[str] = []
+
+        def record(self, turn, sender_id):
+            self.senders.append(sender_id)
+
+    stats = Stats()
+    assistant = FakeAssistant(stats=stats)
+    await assistant.respond("tg:5553301", "hello")
+    await assistant.respond_to_media("tg:5553301", "photo")
+    await assistant.forget("tg:5553301")
+    assert assistant.calls[0][0] == "tg:5553301"  # the front end's own view
+    seen = set(assistant.backend_ids) | set(stats.senders)
+    assert seen == {assistant.pseudonym("tg:5553301")}
+    assert all("5553301" not in alias and alias.startswith("j1:") for alias in seen)
+    key_a, key_b = b"a" * 32, b"b" * 32
+    assert pseudonym("tg:1", key_a) == pseudonym("tg:1", key_a) != pseudonym("tg:1", key_b)
+    assert pseudonym("tg:1", key_a) != pseudonym("tg:2", key_a)
+
+
+def test_the_id_key_comes_from_the_settings_or_lives_with_the_process(caplog):
+    from bot.conversation import DEVELOPMENT_ID_KEY, id_key
+    from bot.settings import Settings
+
+    assert id_key(Settings(id_secret="s" * 40)) == b"s" * 40
+    assert id_key(Settings()) == DEVELOPMENT_ID_KEY  # make demo, the terminal, the tests
+    with caplog.at_level(logging.WARNING, logger="bot.conversation"):
+        remote = id_key(Settings(rasa_url="http://127.0.0.1:5005"))
+    assert remote != DEVELOPMENT_ID_KEY and len(remote) == 32
+    assert "JAGA_ID_SECRET" in caplog.text  # conversations will not survive a restart
+    assert id_key(Settings(telegram_token="1:x")) not in (DEVELOPMENT_ID_KEY, remote)
+
+
+async def test_forget_deletes_the_tracker_its_lock_and_any_copy_kept_in_memory(
+    rasa_backend, redis_stores
+):
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    from bot.conversation import BaseAssistant
+
+    client, prefix = redis_stores
+    assistant = BaseAssistant(rasa_backend, timeout=30.0, stats=None)
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    alias = assistant.pseudonym(sender)
+    await assistant.respond(sender, "hello")
+    tracker_key, lock_key = f"{prefix}:tracker:{alias}", f"{prefix}:lock:{alias}"
+    assert client.exists(tracker_key) and sender.split(":")[1] not in stored_in_redis(
+        client, prefix
+    )
+    # What a replica killed mid-turn leaves: a lock whose ticket expired long ago.
+    dead = json.dumps({"number": 0, "expires": 1.0})
+    client.set(lock_key, json.dumps({"conversation_id": alias, "tickets": [dead]}))
+    # ...and a copy Rasa kept in memory while Redis was down.
+    store = rasa_backend.agent.tracker_store
+    store._fallback_tracker_store = InMemoryTrackerStore(rasa_backend.agent.domain)
+    store._fallback_tracker_store.store[alias] = "{}"
+    try:
+        await assistant.forget(sender)
+        assert not client.exists(tracker_key) and not client.exists(lock_key)
+        assert alias not in store._fallback_tracker_store.store
+    finally:
+        store._fallback_tracker_store = None
+
+
+def test_conversations_kept_in_memory_while_redis_was_down_expire():
+    from types import SimpleNamespace
+
+    from bot.conversation import expire_fallback_trackers
+
+    now = time.time()
+    kept = {
+        "old": json.dumps({"events": [{"event": "user", "timestamp": now - 4000}]}),
+        "new": json.dumps({"events": [{"event": "user", "timestamp": now - 10}]}),
+        "broken": "not json",
+    }
+    store = SimpleNamespace(
+        _tracker_store=SimpleNamespace(record_exp=3600),
+        _fallback_tracker_store=SimpleNamespace(store=kept),
+    )
+    agent = SimpleNamespace(tracker_store=store)
+    assert expire_fallback_trackers(agent) == 2 and list(kept) == ["new"]
+    kept["old"] = kept["new"].replace(str(now - 10), str(now - 9999))
+    assert expire_fallback_trackers(agent) == 0  # at most once a minute
+    assert expire_fallback_trackers(agent, every=0) == 1 and list(kept) == ["new"]

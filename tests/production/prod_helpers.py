@@ -131,6 +131,7 @@ class Cluster:
         self.workdir = workdir
         self.model = model
         self.token = secrets.token_urlsafe(32)
+        self.id_secret = secrets.token_urlsafe(32)
         self.prefix = unique_prefix()
         self.ttl_prefix = self.prefix + "ttl"
         self.action_port = free_port()

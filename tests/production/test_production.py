@@ -134,7 +134,13 @@ def _check(**settings: str) -> subprocess.CompletedProcess:
         "REDIS_DB": str(REDIS_DB),
     }
     env = base_env(**{**defaults, **settings})
-    for name in ("RASA_TOKEN", "REDIS_KEY_PREFIX", "JAGA_ENV_FILE"):
+    for name in (
+        "RASA_TOKEN",
+        "REDIS_KEY_PREFIX",
+        "JAGA_ENV_FILE",
+        "JAGA_ID_SECRET",
+        "JAGA_ENABLE_API",
+    ):
         if name not in settings:
             env.pop(name, None)
     return subprocess.run(
@@ -159,6 +165,15 @@ def test_run_production_check_refuses_unsafe_settings(redis_db):
     assert prefix.returncode == 2 and "REDIS_KEY_PREFIX" in prefix.stderr
     telegram = _check(RASA_TOKEN=token, FRONTENDS="1")
     assert telegram.returncode == 2 and "TELEGRAM_BOT_TOKEN" in telegram.stderr
+    webhook = {
+        "TELEGRAM_BOT_TOKEN": "1:x",
+        "TELEGRAM_WEBHOOK_URL": "https://jaga.example.my/telegram/x",
+        "TELEGRAM_WEBHOOK_SECRET": "s",
+    }
+    no_key = _check(RASA_TOKEN=token, FRONTENDS="1", **webhook)
+    assert no_key.returncode == 2 and "JAGA_ID_SECRET" in no_key.stderr
+    api = _check(RASA_TOKEN=token, JAGA_ENABLE_API="1", RASA_API_TOKEN=token)
+    assert api.returncode == 2 and "RASA_API_TOKEN must differ" in api.stderr
     exposed = _check(RASA_TOKEN=token, RASA_INTERFACE="0.0.0.0")
     assert "WARNING" in exposed.stdout and "not loopback" in exposed.stdout
 
@@ -336,6 +351,7 @@ async def _start_front_end(cluster, api, log: Path) -> asyncio.subprocess.Proces
         TELEGRAM_API_URL=api.api_url,
         RASA_URL=cluster.url(1),
         RASA_TOKEN=cluster.token,
+        JAGA_ID_SECRET=cluster.id_secret,
         JAGA_STATS_DB="off",
         JAGA_LOG_LEVEL="WARNING",
     )
