@@ -601,7 +601,9 @@ async def build_assistant(settings: Settings, *, stats: Any = "default") -> Base
     if stats == "default":
         from bot.stats import UsageStats
 
-        stats = UsageStats(settings.stats_db) if settings.stats_db else None
+        stats = (
+            UsageStats(settings.stats_db, secret=settings.id_secret) if settings.stats_db else None
+        )
     key = id_key(settings)
     if settings.rasa_url:
         backend: Any = RemoteRasa(settings.rasa_url, settings.rasa_token, settings.reply_timeout)

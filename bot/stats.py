@@ -4,10 +4,16 @@ Per day (Malaysian time) it counts messages, intents, languages, fallbacks (`nlu
 a degraded turn), answers the model was unsure of (confidence below `LOW_CONFIDENCE`, per
 intent: they show where examples are missing) and safety-net triggers per category.
 
-Unique users per day are counted by a hash of the sender id with a salt that lives for one day
-only: when the day changes the salt is replaced, the past day's hashes are reduced to a count
-and deleted, so nobody can link two days or recover an id. Message text and sender ids are
-never stored.
+Unique users per day are counted by a keyed hash of the sender id (already a pseudonym, see
+bot.conversation) with a salt derived from a secret and the date, HMAC(secret, day), and stored
+nowhere: when the day changes, the past day's hashes are reduced to a count and deleted, so
+nobody can link two days, and nobody who reads the file can test a guessed id. The secret is
+JAGA_ID_SECRET; without it, a random secret of this process (a restart then counts a returning
+user again). Message text and sender ids are never stored.
+
+The file is created owner-only (0600) and SQLite overwrites what it deletes
+(`secure_delete`). `python -m bot stats` shows counts below 5 as "<5", so that a rare intent
+on a quiet day cannot point to one child.
 
 `record` never raises and never blocks a reply for long: a statistics failure is logged once
 and the bot carries on. `python -m bot stats` prints `format_table()`.
@@ -17,7 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -31,6 +39,7 @@ log = logging.getLogger(__name__)
 MALAYSIA = dt.timezone(dt.timedelta(hours=8))
 FALLBACK_INTENT = "nlu_fallback"
 LOW_CONFIDENCE = 0.5
+SMALL = 5  # counts below this are shown as "<5"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counts (
@@ -40,7 +49,7 @@ CREATE TABLE IF NOT EXISTS counts (
 CREATE TABLE IF NOT EXISTS day_users (
     day TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (day, hash)
 );
-CREATE TABLE IF NOT EXISTS day_salt (day TEXT PRIMARY KEY, salt TEXT NOT NULL);
+DROP TABLE IF EXISTS day_salt;
 """
 _BUMP = (
     "INSERT INTO counts (day, kind, key, n) VALUES (?, ?, ?, 1) "
@@ -55,9 +64,18 @@ def _today() -> dt.date:
 class UsageStats:
     """Counters in one SQLite file. `path=None` turns statistics off (every call is a no-op)."""
 
-    def __init__(self, path: Path | None, *, clock: Callable[[], dt.date] = _today) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        clock: Callable[[], dt.date] = _today,
+        secret: str | bytes | None = None,
+    ) -> None:
         self.path = Path(path) if path else None
         self._clock = clock
+        if isinstance(secret, str):
+            secret = secret.encode("utf-8")
+        self._secret = secret or secrets.token_bytes(32)  # never written anywhere
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._failed = False
@@ -68,11 +86,17 @@ class UsageStats:
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is None and self.path is not None and not self._failed:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))  # owner-only from birth
             db = sqlite3.connect(self.path, timeout=0.5, check_same_thread=False)
+            db.execute("PRAGMA secure_delete=ON")  # deleted hashes are overwritten on disk
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
+            for suffix in ("", "-wal", "-shm"):  # SQLite gives these the file's mode; make sure
+                part = self.path.with_name(self.path.name + suffix)
+                if part.exists():
+                    os.chmod(part, 0o600)
             self._db = db
         return self._db
 
@@ -83,7 +107,7 @@ class UsageStats:
         self._close_db()
 
     def _rotate(self, db: sqlite3.Connection, day: str) -> None:
-        """Use today's salt; fold earlier days' user hashes into counts and drop their salts."""
+        """Use today's salt; fold earlier days' user hashes into counts and delete them."""
         if self._salt_day == day:
             return
         for (old,) in db.execute(
@@ -95,14 +119,8 @@ class UsageStats:
                 (old, users),
             )
         db.execute("DELETE FROM day_users WHERE day < ?", (day,))
-        db.execute("DELETE FROM day_salt WHERE day <> ?", (day,))
-        row = db.execute("SELECT salt FROM day_salt WHERE day = ?", (day,)).fetchone()
-        if row is None:
-            salt = secrets.token_hex(32)
-            db.execute("INSERT INTO day_salt (day, salt) VALUES (?, ?)", (day, salt))
-        else:
-            salt = row[0]
-        self._salt_day, self._salt = day, bytes.fromhex(salt)
+        salt = hmac.new(self._secret, b"jaga-stats-day:" + day.encode(), hashlib.sha256).digest()
+        self._salt_day, self._salt = day, salt
 
     # -- API ------------------------------------------------------------------------------
 
@@ -118,7 +136,9 @@ class UsageStats:
                 day = self._clock().isoformat()
                 with db:  # one transaction
                     self._rotate(db, day)
-                    user = hashlib.sha256(self._salt + str(sender_id).encode()).hexdigest()[:32]
+                    user = hmac.new(
+                        self._salt, str(sender_id).encode("utf-8", "replace"), hashlib.sha256
+                    ).hexdigest()[:32]
                     db.execute(
                         "INSERT OR IGNORE INTO day_users (day, hash) VALUES (?, ?)", (day, user)
                     )
@@ -192,34 +212,38 @@ class UsageStats:
         }
 
     def format_table(self, days: int = 30) -> str:
+        """The usage table, with every count below 5 shown as "<5"."""
         s = self.summary(days)
         if not s["turns"]:
             return f"No usage recorded in the last {days} days ({self.path or 'statistics off'})."
         turns = s["turns"]
+        share = f" ({100 * s['fallbacks'] / turns:.1f}%)" if s["fallbacks"] >= SMALL else ""
         lines = [
-            f"Jaga usage, last {days} days: {turns} messages, {s['fallbacks']} not understood "
-            f"({100 * s['fallbacks'] / turns:.1f}%), "
-            f"{sum(s['safety_net'].values())} safety-net triggers",
+            f"Jaga usage, last {days} days: {_n(turns)} messages, {_n(s['fallbacks'])} not "
+            f"understood{share}, {_n(sum(s['safety_net'].values()))} safety-net triggers",
             "",
             f"{'day':<12} {'users':>6} {'messages':>9} {'fallbacks':>10} {'safety net':>11}",
         ]
         for d in s["per_day"]:
             lines.append(
-                f"{d['day']:<12} {d['users']:>6} {d['turns']:>9} {d['fallbacks']:>10} "
-                f"{d['safety_net']:>11}"
+                f"{d['day']:<12} {_n(d['users']):>6} {_n(d['turns']):>9} {_n(d['fallbacks']):>10} "
+                f"{_n(d['safety_net']):>11}"
             )
         lines += ["", f"{'intent':<24} {'messages':>9} {'unsure':>7}"]
         for intent, n in s["intents"].items():
-            lines.append(f"{intent:<24} {n:>9} {s['low_confidence'].get(intent, 0):>7}")
-        lines += ["", "languages: " + ", ".join(f"{k} {v}" for k, v in s["languages"].items())]
+            lines.append(f"{intent:<24} {_n(n):>9} {_n(s['low_confidence'].get(intent, 0)):>7}")
+        lines += ["", "languages: " + ", ".join(f"{k} {_n(v)}" for k, v in s["languages"].items())]
         if s["safety_net"]:
-            lines.append("safety net: " + ", ".join(f"{k} {v}" for k, v in s["safety_net"].items()))
+            lines.append(
+                "safety net: " + ", ".join(f"{k} {_n(v)}" for k, v in s["safety_net"].items())
+            )
         if s["low_confidence"]:
             lines += [
                 "",
                 "Least sure (add training examples for these first): "
-                + ", ".join(f"{k} {v}" for k, v in list(s["low_confidence"].items())[:5]),
+                + ", ".join(f"{k} {_n(v)}" for k, v in list(s["low_confidence"].items())[:5]),
             ]
+        lines += ["", f"Counts below {SMALL} are shown as <{SMALL}."]
         return "\n".join(lines)
 
     def close(self) -> None:
@@ -235,6 +259,11 @@ class UsageStats:
         self._db = None
 
 
+def _n(count: int) -> str:
+    """A count as shown: 0, "<5" for 1 to 4, else the number."""
+    return f"<{SMALL}" if 0 < count < SMALL else str(count)
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m bot stats [DAYS]`: print the usage table."""
     from bot.settings import Settings
@@ -245,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     if path is None:
         print("Usage statistics are off (JAGA_STATS_DB=off).")
         return 0
-    stats = UsageStats(path)
+    stats = UsageStats(path)  # reading needs no secret: the table holds counts only
     print(stats.format_table(days))
     stats.close()
     return 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sqlite3
+import stat
 
 from bot.replies import Turn
 from bot.stats import UsageStats, main
@@ -44,26 +46,72 @@ def test_recording_turns_counts_intents_languages_fallbacks_and_safety(tmp_path)
     assert "greet" in table and "5 messages" in table
 
 
-def test_users_are_counted_per_day_with_a_salt_that_rotates(tmp_path):
+def test_users_are_counted_per_day_with_a_salt_that_is_stored_nowhere(tmp_path):
     clock = Clock(dt.date(2026, 11, 27))
     path = tmp_path / "stats.sqlite"
-    stats = UsageStats(path, clock=clock)
+    secret = "s" * 40
+    stats = UsageStats(path, clock=clock, secret=secret)
     for sender in ("a", "b", "a"):
         stats.record(Turn(text="hi", intent="greet", confidence=0.9), sender)
     db = sqlite3.connect(path)
-    (first_salt,) = db.execute("SELECT salt FROM day_salt").fetchone()
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"counts", "day_users"}  # no salt beside the hashes
+    (first,) = db.execute("SELECT hash FROM day_users LIMIT 1").fetchone()
     clock.day = dt.date(2026, 11, 28)
     stats.record(Turn(text="hi", intent="greet", confidence=0.9), "a")
-    salts = db.execute("SELECT day, salt FROM day_salt").fetchall()
-    assert len(salts) == 1 and salts[0][0] == "2026-11-28" and salts[0][1] != first_salt
-    # yesterday's hashes are gone, only their count is left
+    # yesterday's hashes are gone, only their count is left; today's differ for the same user
     assert db.execute("SELECT DISTINCT day FROM day_users").fetchall() == [("2026-11-28",)]
+    assert first not in {h for (h,) in db.execute("SELECT hash FROM day_users")}
     per_day = {d["day"]: d["users"] for d in stats.summary()["per_day"]}
     assert per_day == {"2026-11-27": 2, "2026-11-28": 1}
-    # a restart keeps today's salt: the same user is not counted twice
-    again = UsageStats(path, clock=clock)
+    # a restart with the same secret derives the same salt: the same user is not counted twice
+    again = UsageStats(path, clock=clock, secret=secret)
     again.record(Turn(text="hi", intent="greet", confidence=0.9), "a")
     assert {d["day"]: d["users"] for d in again.summary()["per_day"]}["2026-11-28"] == 1
+    # without the secret a guessed id cannot be tested against the stored hashes
+    other = UsageStats(path, clock=clock, secret="t" * 40)
+    other.record(Turn(text="hi", intent="greet", confidence=0.9), "a")
+    assert {d["day"]: d["users"] for d in other.summary()["per_day"]}["2026-11-28"] == 2
+
+
+def test_an_old_file_loses_its_stored_salts(tmp_path):
+    path = tmp_path / "stats.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE day_salt (day TEXT PRIMARY KEY, salt TEXT NOT NULL)")
+    old.execute("INSERT INTO day_salt VALUES ('2026-11-27', 'ab')")
+    old.commit()
+    old.close()
+    UsageStats(path).record(Turn(text="hi", intent="greet"), "a")
+    names = [n for (n,) in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")]
+    assert "day_salt" not in names
+
+
+def test_the_file_is_owner_only_and_deletes_are_overwritten(tmp_path):
+    path = tmp_path / "var" / "stats.sqlite"
+    stats = UsageStats(path)
+    stats.record(Turn(text="hi", intent="greet"), "a")
+    for file in path.parent.iterdir():  # the database and its WAL/shared-memory files
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stats._connect().execute("PRAGMA secure_delete").fetchone() == (1,)
+    stats.close()
+
+
+def test_the_table_shows_small_counts_as_less_than_five(tmp_path):
+    stats = UsageStats(tmp_path / "stats.sqlite", clock=Clock(dt.date(2026, 11, 27)))
+    for i in range(7):
+        stats.record(Turn(text="hi", intent="greet", confidence=0.9, lang="en"), f"u{i}")
+    stats.record(
+        Turn(text=SECRET_TEXT, intent="disclose_sextortion", confidence=1.0, lang="ms",
+             safety_net="disclose_sextortion"),
+        "u1",
+    )  # fmt: skip
+    table = stats.format_table()
+    assert "8 messages, 0 not understood, <5 safety-net triggers" in table
+    assert "2026-11-27        7         8          0          <5" in table  # users, messages...
+    assert re.search(r"greet\s+7\s", table) and re.search(r"disclose_sextortion\s+<5\s", table)
+    assert "languages: en 7, ms <5" in table
+    assert "safety net: disclose_sextortion <5" in table
 
 
 def test_no_message_text_or_sender_id_is_stored(tmp_path):
