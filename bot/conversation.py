@@ -164,7 +164,7 @@ class Assistant(Protocol):
 
     async def language(self, sender_id: str) -> str: ...
 
-    async def forget(self, sender_id: str) -> None: ...
+    async def forget(self, sender_id: str) -> bool | None: ...
 
     async def close(self) -> None: ...
 
@@ -240,8 +240,10 @@ class BaseAssistant:
         turn.replies.extend(notes)
         self._record(turn, sender_id)
         if turn.intent == FORGET_INTENT and not turn.degraded:
-            # "padam chat saya": the reply is sent, then nothing of the conversation is kept.
-            await self._forget(sender_id)
+            # "padam chat saya": nothing of the conversation is kept, and the reply says so
+            # only if it is true.
+            if not await self._forget(sender_id):
+                turn.replies = [messages.reply("forget_failed", turn.lang)]
             return turn
         calm = turn.risk is None and turn.intent not in SAFETY_INTENTS
         if sender_id not in self._carded and calm and not turn.degraded:
@@ -269,8 +271,9 @@ class BaseAssistant:
     async def language(self, sender_id: str) -> str:
         return self._lang_of(self.pseudonym(sender_id)) or "en"
 
-    async def forget(self, sender_id: str) -> None:
-        await self._forget(self.pseudonym(sender_id))
+    async def forget(self, sender_id: str) -> bool:
+        """Deletes the conversation; False if it could not be (say so, never "deleted")."""
+        return await self._forget(self.pseudonym(sender_id))
 
     async def close(self) -> None:
         for task in list(self._pending):
@@ -297,13 +300,15 @@ class BaseAssistant:
 
     # -- internals: pseudonyms only ------------------------------------------------------
 
-    async def _forget(self, sender_id: str) -> None:
+    async def _forget(self, sender_id: str) -> bool:
         self._seen.pop(sender_id, None)
         self._carded.discard(sender_id)
         try:
             await asyncio.wait_for(self._backend.forget(sender_id), self._timeout * 2)
         except Exception as error:  # noqa: BLE001 - forgetting must not crash a front end
             logger.warning("Could not delete a conversation: %s", type(error).__name__)
+            return False
+        return True
 
     async def _ask_rasa(
         self, sender_id: str, text: str, lang: str | None, metadata: dict | None, known_lang: str

@@ -381,3 +381,24 @@ def test_conversations_kept_in_memory_while_redis_was_down_expire():
     kept["old"] = kept["new"].replace(str(now - 10), str(now - 9999))
     assert expire_fallback_trackers(agent) == 0  # at most once a minute
     assert expire_fallback_trackers(agent, every=0) == 1 and list(kept) == ["new"]
+
+
+# -- honest deletion -----------------------------------------------------------------------------
+
+
+async def test_a_failed_delete_is_reported_never_called_deleted():
+    from bot import messages
+    from bot.conversation import FakeAssistant
+
+    script = {"padam chat saya": ("forget_me", "Siap, sudah dipadam.", [])}
+    assistant = FakeAssistant(script)
+
+    async def unreachable(sender_id: str) -> None:
+        raise ConnectionError("the store is down")
+
+    assert await assistant.forget("u1") is True
+    assistant._backend.forget = unreachable
+    turn = await assistant.respond("u1", "padam chat saya", lang="ms")
+    assert [r.text for r in turn.replies] == [messages.text("forget_failed", "ms")]
+    assert "sudah dipadam" not in turn.reply_text
+    assert await assistant.forget("u1") is False

@@ -144,19 +144,41 @@ async def test_each_command_sends_its_intent(jaga, assistant):
     ]  # fmt: skip
 
 
-async def test_forget_confirms_first_then_deletes(jaga, assistant):
+async def test_forget_deletes_then_confirms(jaga, assistant):
     jaga.push(message_update(CHILD, "hello"))
     await jaga.wait_sent(CHILD, 1)
     jaga.push(message_update(CHILD, "/forget", message_id=2))
-    await jaga.wait_for(lambda: assistant.forgotten, what="forget")
-    confirmation = jaga.sent(CHILD)[1]
+    confirmation = (await jaga.wait_sent(CHILD, 2))[1]
     assert confirmation.params["text"] == "I will delete our chat now."
     assert assistant.forgotten[0][0] == f"tg:{CHILD}"
-    assert confirmation.at <= assistant.forgotten[0][1]
+    assert assistant.forgotten[0][1] <= confirmation.at  # said once it is true
     # After /forget the conversation is new again: Telegram's language seeds it once more.
     jaga.push(message_update(CHILD, "hi again", message_id=3))
     await jaga.wait_sent(CHILD, 3)
     assert assistant.calls[-1] == (f"tg:{CHILD}", "hi again", "en")
+
+
+class UndeletableAssistant(ScriptedAssistant):
+    """Its store cannot be reached: every delete fails."""
+
+    async def forget(self, sender_id: str) -> bool:
+        await super().forget(sender_id)
+        return False
+
+
+async def test_a_failed_delete_is_never_called_deleted(api):
+    assistant = UndeletableAssistant()
+    async with running(api, assistant):
+        api.push(message_update(CHILD, "/forget"))
+        [reply] = await api.wait_sent(CHILD, 1)
+    assert reply.params["text"] == html.escape(messages.text("forget_failed", "en"), quote=False)
+    assert "I will delete" not in reply.params["text"]
+    # Rasa down as well: the built-in "deleted" note must not be sent either.
+    assistant = UndeletableAssistant(fail=True)
+    async with running(api, assistant):
+        api.push(message_update(CHILD + 1, "/forget"))
+        [reply] = await api.wait_sent(CHILD + 1, 1)
+    assert "couldn't delete" in reply.params["text"]
 
 
 async def test_malay_conversation(jaga, assistant):

@@ -146,19 +146,27 @@ async def intent_command(update: Update, context: Context) -> None:
 
 
 async def forget(update: Update, context: Context) -> None:
-    """/forget: confirm first (in the user's language), then delete the conversation."""
+    """/forget: delete the conversation, then say so in the user's language, or say that it
+    could not be deleted: never "deleted" when it was not."""
     if not await turns.admit(update, context):
         return
     sender = turns.current_sender(update)
     turn = await turns.ask(update, context, text="/forget_me")
-    if turn.degraded:
-        turn.replies = [Reply(turns.message_text("forgotten", turn.lang))]
-    await turns.send_turn(update, context, turn)
     try:
-        await context.bot_data.assistant.forget(sender)
+        deleted = await context.bot_data.assistant.forget(sender)
+    except Exception as error:  # noqa: BLE001 - the answer must still be sent, and true
+        logger.warning("Could not delete a conversation: %s", type(error).__name__)
+        deleted = False
     finally:
         turns.forget_sender(update, context)
         quiz.forget(context)
+    failed = turns.message_text("forget_failed", turn.lang)
+    if deleted is False:  # a front end's assistant may return None: nothing to report
+        turn.replies = [Reply(failed)]
+    elif turn.degraded or any(reply.text == failed for reply in turn.replies):
+        # Rasa could not answer, or its own delete failed and this second one worked.
+        turn.replies = [Reply(turns.message_text("forgotten", turn.lang))]
+    await turns.send_turn(update, context, turn)
 
 
 async def unknown_command(update: Update, context: Context) -> None:
