@@ -6,6 +6,11 @@ a child. Each service names the knowledge-base item its facts come from (`knowle
 knowledge/sources.yml); `python -m tools.check_facts` checks that the item vouches for them.
 `render_referrals` turns a topic's list into one chat bubble: phone numbers in the text
 (Telegram buttons cannot dial) and websites as URL buttons.
+
+Opening hours are read in Malaysian time (Asia/Kuala_Lumpur). A service with limited hours
+(`open:` in the YAML) that is closed now is shown as closed, with the time it opens, and a line
+that cannot be reached at all right now goes last; 24-hour lines come before lines with limited
+hours. `clock()` gives the time; tests pass `now=` or replace `clock`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -63,6 +69,7 @@ _KNOWN = set(_REQUIRED) | {
     "how",
     "note",
     "hours",
+    "open",
     "languages",
 }
 _CONTACTS = ("phone", "whatsapp", "email", "url", "how")
@@ -70,6 +77,53 @@ _CONTACTS = ("phone", "whatsapp", "email", "url", "how")
 
 class ReferralError(ValueError):
     """The referral directory is malformed."""
+
+
+MALAYSIA = ZoneInfo("Asia/Kuala_Lumpur")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK_TIME = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+def clock() -> dt.datetime:
+    """The time now in Malaysia. Tests replace this function (or pass `now=`)."""
+    return dt.datetime.now(MALAYSIA)
+
+
+def malaysian_time(now: dt.datetime | None = None) -> dt.datetime:
+    """`now` (or the clock) in Malaysian time; a naive time is taken to be Malaysian already."""
+    now = clock() if now is None else now
+    return now.replace(tzinfo=MALAYSIA) if now.tzinfo is None else now.astimezone(MALAYSIA)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a service answers: always, or on some weekdays between two times (minutes)."""
+
+    always: bool = False
+    days: tuple[int, ...] = ()  # 0 = Monday
+    start: int = 0  # minutes after midnight
+    end: int = 24 * 60
+
+    def is_open(self, now: dt.datetime) -> bool:
+        if self.always:
+            return True
+        minute = now.hour * 60 + now.minute
+        return now.weekday() in self.days and self.start <= minute < self.end
+
+    def next_opening(self, now: dt.datetime) -> dt.datetime | None:
+        """When it opens next (None if it is always open)."""
+        if self.always:
+            return None
+        for ahead in range(8):
+            day = now.date() + dt.timedelta(days=ahead)
+            if day.weekday() not in self.days:
+                continue
+            opens = dt.datetime.combine(
+                day, dt.time(self.start // 60, self.start % 60), tzinfo=now.tzinfo
+            )
+            if opens > now:
+                return opens
+        return None  # unreachable for a schedule with at least one day
 
 
 @dataclass(frozen=True)
@@ -94,10 +148,28 @@ class Service:
     how: dict[str, str] | None = None
     note: dict[str, str] | None = None
     hours: dict[str, str] | None = None
+    open: Schedule | None = None
     languages: tuple[str, ...] = ()
 
     def display_name(self, lang: str) -> str:
         return self.name_ms if lang == "ms" else self.name
+
+    @property
+    def is_line(self) -> bool:
+        """A service you phone or message (as opposed to a website or a place)."""
+        return bool(self.phone or self.whatsapp)
+
+    @property
+    def limited_hours(self) -> bool:
+        return self.open is not None and not self.open.always
+
+    def is_open(self, now: dt.datetime) -> bool:
+        """Whether its phone line answers now (a service without `open:` counts as open)."""
+        return self.open is None or self.open.is_open(malaysian_time(now))
+
+    def reachable_now(self, now: dt.datetime) -> bool:
+        """Open now, or reachable another way (a website or an e-mail address)."""
+        return self.is_open(now) or bool(self.url or self.email)
 
     def suits_age(self, age: float | None) -> bool:
         """False only when the user's known age is outside the service's range."""
@@ -169,6 +241,33 @@ def _date(entry: dict, where: str, field: str) -> dt.date:
         raise _fail(where, field, f"must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
+def _minutes(value: Any, where: str, field: str) -> int:
+    match = _CLOCK_TIME.match(str(value))
+    minutes = int(match.group(1)) * 60 + int(match.group(2)) if match else -1
+    if not match or int(match.group(2)) > 59 or not 0 <= minutes <= 24 * 60:
+        raise _fail(where, field, f"must be a time HH:MM (00:00 to 24:00), got {value!r}")
+    return minutes
+
+
+def _schedule(entry: dict, where: str) -> Schedule | None:
+    value = entry.get("open")
+    if value is None:
+        return None
+    if value == "always":
+        return Schedule(always=True)
+    if not isinstance(value, dict) or set(value) != {"days", "from", "to"}:
+        raise _fail(where, "open", "must be 'always' or a mapping of days, from and to")
+    days = value["days"]
+    days = list(WEEKDAYS) if days == "daily" else days
+    if not isinstance(days, list) or not days or not set(days) <= set(WEEKDAYS):
+        raise _fail(where, "open.days", f"must be 'daily' or a list of {', '.join(WEEKDAYS)}")
+    start = _minutes(value["from"], where, "open.from")
+    end = _minutes(value["to"], where, "open.to")
+    if start >= end:
+        raise _fail(where, "open.to", "must be later than open.from")
+    return Schedule(days=tuple(WEEKDAYS.index(d) for d in days), start=start, end=end)
+
+
 def _service(entry: Any, index: int) -> Service:
     if not isinstance(entry, dict):
         raise ReferralError(f"referrals.yml: services[{index}] must be a mapping")
@@ -218,6 +317,7 @@ def _service(entry: Any, index: int) -> Service:
         how=_bilingual(entry, where, "how"),
         note=_bilingual(entry, where, "note"),
         hours=_bilingual(entry, where, "hours"),
+        open=_schedule(entry, where),
         languages=tuple(languages),
     )
     if not any(getattr(service, field) for field in _CONTACTS):
@@ -225,6 +325,14 @@ def _service(entry: Any, index: int) -> Service:
     if service.min_age is not None and service.max_age is not None:
         if service.min_age > service.max_age:
             raise _fail(where, "min_age", "is greater than max_age")
+    if service.limited_hours:
+        # The opening time Jaga tells a child must be the one the sourced hours text gives.
+        if not service.hours or not service.phone:
+            raise _fail(where, "open", "limited hours need a phone and the hours text")
+        for lang in LANGS:
+            opens = _clock_time(service.open.start, lang)
+            if opens not in service.hours[lang]:
+                raise _fail(where, f"hours.{lang}", f"does not give the opening time {opens!r}")
     return service
 
 
@@ -289,6 +397,12 @@ _WORDS = {
         "under18": "for under-18s",
         "adults": "for 18 and over",
         "for_child": "for your child to call",
+        "closed": "closed now, opens {when}",
+        "phone_closed": "phone line closed now, opens {when}",
+        "at": "at {time}",
+        "tomorrow": "tomorrow at {time}",
+        "on_day": "on {day} at {time}",
+        "days": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     },
     "ms": {
         "header": "Tempat untuk dapatkan bantuan:",
@@ -299,8 +413,52 @@ _WORDS = {
         "under18": "untuk bawah 18 tahun",
         "adults": "untuk 18 tahun ke atas",
         "for_child": "untuk anak anda hubungi",
+        "closed": "tutup sekarang, dibuka {when}",
+        "phone_closed": "talian telefon tutup sekarang, dibuka {when}",
+        "at": "pukul {time}",
+        "tomorrow": "esok pukul {time}",
+        "on_day": "hari {day} pukul {time}",
+        "days": ("Isnin", "Selasa", "Rabu", "Khamis", "Jumaat", "Sabtu", "Ahad"),
     },
 }
+
+
+def _clock_time(minutes: int, lang: str) -> str:
+    """12:00 -> "12pm" / "12 tengah hari"; 08:30 -> "8.30am" / "8.30 pagi"."""
+    hour, minute = divmod(minutes % (24 * 60), 60)
+    shown = f"{hour % 12 or 12}" + (f".{minute:02d}" if minute else "")
+    if lang == "ms":
+        if hour == 12:
+            part = "tengah hari"
+        elif hour == 0:
+            part = "tengah malam"
+        else:
+            part = "pagi" if hour < 12 else ("petang" if hour < 19 else "malam")
+        return f"{shown} {part}"
+    return shown + ("am" if hour < 12 else "pm")
+
+
+def opening_note(service: Service, lang: str, now: dt.datetime | None = None) -> str | None:
+    """ "closed now, opens at 12pm" for a line with limited hours that is closed now, else None."""
+    now = malaysian_time(now)
+    if service.open is None or service.is_open(now):
+        return None
+    words = _WORDS[lang if lang in LANGS else "en"]
+    opens = service.open.next_opening(now)
+    time = _clock_time(opens.hour * 60 + opens.minute, lang)
+    if opens.date() == now.date():
+        when = words["at"].format(time=time)
+    elif opens.date() == now.date() + dt.timedelta(days=1):
+        when = words["tomorrow"].format(time=time)
+    else:
+        when = words["on_day"].format(day=words["days"][opens.weekday()], time=time)
+    key = "phone_closed" if (service.url or service.email) else "closed"
+    return words[key].format(when=when)
+
+
+def service_open(service_id: str, now: dt.datetime | None = None) -> bool:
+    """Whether a service in the directory answers now (Malaysian time)."""
+    return directory().services[service_id].is_open(malaysian_time(now))
 
 
 def _age_note(service: Service, lang: str) -> str | None:
@@ -317,7 +475,7 @@ def _first_sentence(text: str) -> str:
     return head + "." if sep else text
 
 
-def _line(service: Service, lang: str, age_known: bool, adult_mode: bool) -> str:
+def _line(service: Service, lang: str, age_known: bool, adult_mode: bool, now: dt.datetime) -> str:
     words = _WORDS[lang]
     name = service.display_name(lang)
     qualifiers = []
@@ -327,6 +485,9 @@ def _line(service: Service, lang: str, age_known: bool, adult_mode: bool) -> str
             qualifiers.append(note)
     if adult_mode and service.serves == "child":
         qualifiers.append(words["for_child"])
+    closed = opening_note(service, lang, now)
+    if closed:
+        qualifiers.append(closed)
     head = f"• {name}" + (f" ({'; '.join(qualifiers)})" if qualifiers else "")
     # One line a service: its first sentence, and how to reach it. A frightened child reads
     # the first words only, so the rest of the directory's text stays in the YAML.
@@ -337,14 +498,17 @@ def _line(service: Service, lang: str, age_known: bool, adult_mode: bool) -> str
     if service.note:
         parts.append(service.note[lang])
     contacts = []
+    hours = f" ({service.hours[lang]})" if service.hours else ""
     if service.phone and service.phone not in purpose:  # "Call 999 if ..." says it already
-        contacts.append(words["call"].format(service.phone))
+        # The hours are the phone line's: they follow the number, never the WhatsApp one.
+        contacts.append(words["call"].format(service.phone) + hours)
+        hours = ""
     if service.whatsapp:
         contacts.append(words["whatsapp"].format(service.whatsapp))
     if service.email and not service.phone:
         contacts.append(words["email"].format(service.email))
     if contacts:
-        parts.append(" / ".join(contacts) + (f" ({service.hours[lang]})" if service.hours else ""))
+        parts.append(" / ".join(contacts) + hours)
     elif service.hours:
         parts.append(f"({service.hours[lang]})")
     return f"{head}: " + " ".join(
@@ -352,13 +516,32 @@ def _line(service: Service, lang: str, age_known: bool, adult_mode: bool) -> str
     )
 
 
+def order_by_hours(services: list[Service], now: dt.datetime | None = None) -> list[Service]:
+    """24-hour lines before lines with limited hours (in the lines' own places), and a line
+    that cannot be reached at all right now last, so a child at 2 a.m. is sent to a line that
+    answers."""
+    now = malaysian_time(now)
+    slots = [i for i, s in enumerate(services) if s.is_line]
+    # A service with a website or e-mail as well (MCMC) keeps its place: only its phone is timed.
+    lines = sorted(
+        (services[i] for i in slots), key=lambda s: s.limited_hours and not (s.url or s.email)
+    )
+    ordered = list(services)
+    for i, service in zip(slots, lines, strict=True):
+        ordered[i] = service
+    return [s for s in ordered if s.reachable_now(now)] + [
+        s for s in ordered if not s.reachable_now(now)
+    ]
+
+
 def select_services(
     topic: str,
     age: float | None = None,
     mode: str | None = None,
     exclude: Iterable[str] = (),
+    now: dt.datetime | None = None,
 ) -> list[Service]:
-    """The services for a topic, filtered by the user's age and ordered for the mode."""
+    """The services for a topic, filtered by the user's age, ordered for the mode and the time."""
     book = directory()
     if topic not in book.topics:
         raise KeyError(f"unknown referral topic {topic!r}; known: {', '.join(TOPICS)}")
@@ -370,7 +553,7 @@ def select_services(
     chosen = [s for s in chosen if s.suits_age(user_age)]
     if adult_mode:  # services a parent can use first, child-only lines last
         chosen.sort(key=lambda s: s.serves == "child")
-    return chosen
+    return order_by_hours(chosen, now)
 
 
 def render_referrals(
@@ -379,19 +562,22 @@ def render_referrals(
     age: float | None = None,
     mode: str | None = None,
     exclude: Iterable[str] = (),
+    now: dt.datetime | None = None,
 ) -> tuple[str, list[dict[str, str]]]:
     """One bubble of referrals for `topic`: (text, URL buttons in Rasa's button format).
 
     `age` is the user's own age (None when unknown): Buddy Bear only under 18, StopNCII only
     from 18; when unknown both appear with who they are for. In parent/educator `mode` the
     user's age is ignored and child-only services come last, marked "for your child".
-    `exclude` drops services the caller has already shown in full.
+    `exclude` drops services the caller has already shown in full. `now` is the time (the
+    clock by default): a line closed now says so, with when it opens, and comes last.
     """
     lang = lang if lang in LANGS else "en"
+    now = malaysian_time(now)
     adult_mode = mode in ADULT_MODES
     age_known = age is not None and not adult_mode
-    services = select_services(topic, age, mode, exclude)
+    services = select_services(topic, age, mode, exclude, now)
     header = _WORDS[lang]["header_parent" if adult_mode else "header"]
-    lines = [header] + [_line(s, lang, age_known, adult_mode) for s in services]
+    lines = [header] + [_line(s, lang, age_known, adult_mode, now) for s in services]
     buttons = [{"title": s.display_name(lang), "url": s.url} for s in services if s.url]
     return "\n".join(lines), buttons

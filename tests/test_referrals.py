@@ -1,8 +1,9 @@
-"""The referral directory: validation when loaded, rendering, and age/mode filtering."""
+"""The referral directory: validation when loaded, rendering, age/mode filtering and hours."""
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 
 import pytest
@@ -18,7 +19,19 @@ from actions.referrals import (
     render_referrals,
 )
 
-CHECKED = "2026-11-28"
+CHECKED = ("2026-11-28", "2026-11-30")  # the two research rounds (knowledge/README.md)
+MALAYSIA = referrals.MALAYSIA
+
+
+def kl(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A time in Malaysia in the week of Monday 30 November 2026 (day 0 = Monday)."""
+    return dt.datetime(2026, 11, 30, hour, minute, tzinfo=MALAYSIA) + dt.timedelta(days=day)
+
+
+@pytest.fixture(autouse=True)
+def afternoon(monkeypatch):
+    """Every line is open unless a test says otherwise: Wednesday, 3pm in Malaysia."""
+    monkeypatch.setattr(referrals, "clock", lambda: kl(2, 15))
 
 
 @pytest.fixture
@@ -60,7 +73,7 @@ def test_project_directory_loads_and_covers_every_topic():
 def test_every_service_has_a_source_url_and_the_facts_check_date():
     for service in directory().services.values():
         assert service.source.startswith(("http://", "https://")), service.id
-        assert service.checked.isoformat() == CHECKED, service.id
+        assert service.checked.isoformat() in CHECKED, service.id
 
 
 def test_the_contacts_facts_md_gives():
@@ -254,3 +267,106 @@ def test_exclude_drops_services_already_shown():
     names = _names(render_referrals("crisis", "en", exclude=("police", "talian_kasih"))[0])
     assert "Police (PDRM)" not in names and "Talian Kasih" not in names
     assert names
+
+
+# --- opening hours, in Malaysian time --------------------------------------------------------
+
+
+def _line_of(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(f"• {name}"))
+
+
+@pytest.mark.parametrize(
+    ("when", "is_open"),
+    [((2, 11, 59), False), ((2, 12, 0), True), ((2, 23, 59), True), ((3, 0, 0), False)],
+)
+def test_buddy_bear_answers_from_noon_to_midnight(when, is_open):
+    assert referrals.service_open("buddy_bear", kl(*when)) is is_open
+
+
+def test_a_child_at_2am_is_never_sent_to_a_line_that_wont_answer():
+    text, _ = render_referrals("helpline", "en", age=14, now=kl(2, 2))
+    names = _names(text)
+    assert names[0] == "Talian Kasih" and "Police (PDRM)" in names[:2]
+    assert names[-1] == "Buddy Bear Childline (closed now, opens at 12pm)"
+    assert "Call 15999 (24 hours, every day)" in _line_of(text, "Talian Kasih")
+    # Every line shown before the closed one answers now.
+    for name in names[:-1]:
+        assert "closed" not in name
+
+
+def test_the_24_hour_lines_come_first_by_day_too():
+    names = _names(render_referrals("helpline", "en", now=kl(2, 15))[0])
+    assert names.index("Police (PDRM)") < names.index("Buddy Bear Childline (for under-18s)")
+    assert not any("closed" in n for n in names)
+
+
+def test_the_time_is_read_in_malaysia_whatever_the_servers_zone():
+    two_am_in_kl = dt.datetime(2026, 12, 1, 18, 0, tzinfo=dt.timezone.utc)
+    assert referrals.service_open("buddy_bear", two_am_in_kl) is False
+    assert referrals.service_open("buddy_bear", dt.datetime(2026, 12, 2, 14, 0)) is True  # naive
+
+
+def test_closed_in_malay_says_when_it_opens():
+    text, _ = render_referrals("crisis", "ms", now=kl(2, 3))
+    line = _line_of(text, "Buddy Bear")
+    assert "tutup sekarang, dibuka pukul 12 tengah hari" in line
+    assert "1-800-18-2327" in line and "12 tengah hari hingga 12 tengah malam" in line
+
+
+@pytest.mark.parametrize(
+    ("when", "en", "ms"),
+    [
+        ((4, 18), "opens on Monday at 8.30am", "dibuka hari Isnin pukul 8.30 pagi"),
+        ((6, 22), "opens tomorrow at 8.30am", "dibuka esok pukul 8.30 pagi"),
+        ((1, 7, 45), "opens at 8.30am", "dibuka pukul 8.30 pagi"),
+    ],
+)
+def test_mcmcs_phone_line_outside_office_hours(when, en, ms):
+    text, _ = render_referrals("abuse_content", "en", now=kl(*when))
+    line = _line_of(text, "MCMC complaints")
+    assert f"phone line closed now, {en}" in line
+    # Its website takes complaints at any time, so it keeps its place at the top.
+    assert _names(text)[0].startswith("MCMC complaints")
+    assert (
+        f"talian telefon tutup sekarang, {ms}"
+        in render_referrals("abuse_content", "ms", now=kl(*when))[0]
+    )
+
+
+def test_mcmc_in_office_hours_is_not_marked_closed():
+    text, _ = render_referrals("report", "en", now=kl(0, 9))
+    assert "closed" not in _line_of(text, "MCMC complaints")
+
+
+def test_the_whatsapp_line_is_never_said_to_be_24_hours():
+    for topic in TOPICS:
+        for lang in ("en", "ms"):
+            text, _ = render_referrals(topic, lang)
+            assert not re.search(r"WhatsApp [\d -]+ \(24", text), text
+
+
+def test_parent_mode_at_night_puts_the_closed_child_line_last():
+    names = _names(render_referrals("grooming", "en", mode="parent", now=kl(2, 1))[0])
+    assert names[-1].startswith("Buddy Bear Childline (") and "closed now" in names[-1]
+
+
+def test_the_opening_time_must_be_the_one_the_hours_text_gives(raw):
+    _entry(raw, "buddy_bear")["open"] = {"days": "daily", "from": "10:00", "to": "24:00"}
+    with pytest.raises(ReferralError, match=r"'buddy_bear': field 'hours.en'.*'10am'"):
+        parse_directory(raw)
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ("weekdays", "open"),
+        ({"days": ["monday"], "from": "08:30", "to": "17:30"}, "open.days"),
+        ({"days": "daily", "from": "8.30", "to": "17:30"}, "open.from"),
+        ({"days": "daily", "from": "12:00", "to": "11:00"}, "open.to"),
+    ],
+)
+def test_malformed_opening_hours_fail_clearly(raw, value, field):
+    _entry(raw, "buddy_bear")["open"] = value
+    with pytest.raises(ReferralError, match=f"'buddy_bear': field '{re.escape(field)}'"):
+        parse_directory(raw)
