@@ -1,14 +1,15 @@
-"""Information answers that end with referrals: reporting, cyberbullying, helplines, parents."""
+"""Information answers: grooming, the law, reporting, cyberbullying, helplines, parents and
+teachers. Most end with referrals; a `topic` (actions/topics.py) picks a finer answer."""
 
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import send_referrals
+from actions.common import is_adult_helper, send_referrals, user_mode
+from actions.topics import button_topic, clear_topic, words_topic
 
 # Parent guidance topics (the `topic` entity of the parent menu's buttons) and their answers.
 PARENT_TOPICS = {
@@ -17,6 +18,68 @@ PARENT_TOPICS = {
     "first_hour": "utter_parent_first_hour",
 }
 PARENT_HELP_TOPIC = "help"
+# Teachers: the menu (`teacher`, or any guidance question in educator mode) and its answers.
+EDUCATOR_MENU_TOPIC = "teacher"
+EDUCATOR_TOPICS = {
+    "pupil_discloses": "utter_educator_disclosure",
+    "duty": "utter_educator_duty",
+    "classroom_ages": "utter_educator_ages",
+}
+REPORT_TOPICS = ("telegram", "after")
+CYBERBULLYING_TOPICS = (
+    "bystander",
+    "i_bullied",
+    "fake_account",
+    "doxxing",
+    "school",
+    "threats",
+    "law",
+)
+
+
+class ActionGroomingInfo(Action):
+    """What grooming is and its warning signs; grooming through games (credits, voice chat,
+    reporting in the game) when a button or the words ask for it."""
+
+    def name(self) -> str:
+        return "action_grooming_info"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        button = button_topic(tracker)
+        if button == "games":
+            dispatcher.utter_message(response="utter_grooming_games")
+            return clear_topic(tracker)
+        dispatcher.utter_message(response="utter_grooming_what")
+        if words_topic(tracker, "grooming") == "games":
+            dispatcher.utter_message(response="utter_grooming_games")
+        else:
+            dispatcher.utter_message(response="utter_grooming_signs")
+        return clear_topic(tracker)
+
+
+class ActionLaw(Action):
+    """The law for a child starts with "if it is a picture of you, you are the victim" and
+    leads with no duty or penalty; parents and teachers get the duties and penalties too.
+    Fake (AI-made) pictures and bullying have their own answers."""
+
+    def name(self) -> str:
+        return "action_law"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        topic = button_topic(tracker) or words_topic(tracker, "law")
+        if topic == "deepfake":
+            dispatcher.utter_message(response="utter_deepfake")
+        elif topic == "bullying":
+            dispatcher.utter_message(response="utter_cyberbullying_law")
+        elif is_adult_helper(tracker):
+            dispatcher.utter_message(response="utter_law_adult")
+        else:
+            dispatcher.utter_message(response="utter_law")
+        return clear_topic(tracker)
 
 
 class ActionReport(Action):
@@ -26,9 +89,16 @@ class ActionReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_report_how")
+        topic = button_topic(tracker) or words_topic(tracker, "report")
+        if topic == "after":
+            parent = "_parent" if is_adult_helper(tracker) else ""
+            dispatcher.utter_message(response=f"utter_report_after{parent}")
+        elif topic == "telegram":
+            dispatcher.utter_message(response="utter_report_telegram")
+        else:
+            dispatcher.utter_message(response="utter_report_how")
         send_referrals(dispatcher, tracker, "report")
-        return []
+        return clear_topic(tracker)
 
 
 class ActionCyberbullying(Action):
@@ -38,9 +108,17 @@ class ActionCyberbullying(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_cyberbullying")
+        button = button_topic(tracker)
+        if button in CYBERBULLYING_TOPICS:
+            dispatcher.utter_message(response=f"utter_cyberbullying_{button}")
+        else:
+            # A typed message gets the general answer (with the topic buttons), then the topic.
+            dispatcher.utter_message(response="utter_cyberbullying")
+            typed = words_topic(tracker, "cyberbullying")
+            if typed:
+                dispatcher.utter_message(response=f"utter_cyberbullying_{typed}")
         send_referrals(dispatcher, tracker, "cyberbullying")
-        return []
+        return clear_topic(tracker)
 
 
 class ActionHelpline(Action):
@@ -56,8 +134,10 @@ class ActionHelpline(Action):
 
 
 class ActionParentGuidance(Action):
-    """Answers the topic a parent picked (the `topic` slot), or offers the topics.
+    """Answers the topic a parent or teacher picked (the `topic` slot), or offers the topics.
 
+    Teachers (educator mode, or the parent menu's "For teachers") get their own menu: what to
+    do when a pupil tells, the duty to tell the police, and ages for the classroom scenarios.
     The slot is cleared after answering so that a later "how do I protect my child" shows the
     topic buttons again instead of repeating the last answer.
     """
@@ -68,11 +148,15 @@ class ActionParentGuidance(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        topic = tracker.get_slot("topic")
+        topic = tracker.get_slot("topic") or words_topic(tracker, "guidance")
         if topic in PARENT_TOPICS:
             dispatcher.utter_message(response=PARENT_TOPICS[topic])
+        elif topic in EDUCATOR_TOPICS:
+            dispatcher.utter_message(response=EDUCATOR_TOPICS[topic])
         elif topic == PARENT_HELP_TOPIC:
             send_referrals(dispatcher, tracker, "parent")
+        elif topic == EDUCATOR_MENU_TOPIC or user_mode(tracker) == "educator":
+            dispatcher.utter_message(response="utter_educator_menu")
         else:
             dispatcher.utter_message(response="utter_parent_menu")
-        return [SlotSet("topic", None)] if topic is not None else []
+        return clear_topic(tracker)

@@ -8,6 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.safety import when_buddy_bear_closed
+
 LANGUAGES = ("en", "ms", "zh", "ta")
 
 
@@ -35,7 +37,8 @@ class ActionChangeLanguage(Action):
 class ActionFallback(Action):
     """Jaga did not understand. A message in a script it cannot read (Arabic, Thai, Korean...)
     gets a short note in several languages that says what Jaga reads and gives the helplines;
-    anything else gets the menu and the helplines."""
+    anything else gets the menu and the helplines. Between midnight and noon the texts show
+    Buddy Bear as closed, with the time it opens."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -44,5 +47,6 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         unreadable = (tracker.latest_message or {}).get("unreadable")
-        dispatcher.utter_message(response="utter_unreadable" if unreadable else "utter_default")
+        response = "utter_unreadable" if unreadable else "utter_default"
+        dispatcher.utter_message(response=when_buddy_bear_closed(response))
         return []

@@ -12,7 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 class ActionForgetMe(Action):
     """Confirms, then resets every slot and restarts the conversation.
 
-    The front end also deletes the stored tracker; these events make Rasa forget it too.
+    The front end also deletes the stored tracker; these events make Rasa forget it too. The
+    confirmation says what was deleted (Jaga's copy) and what was not: the chat still shows in
+    the user's Telegram app, or on the web page, until they clear it there.
     """
 
     def name(self) -> str:
@@ -21,5 +23,7 @@ class ActionForgetMe(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_forgotten")
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        web = metadata.get("channel") == "web"
+        dispatcher.utter_message(response="utter_forgotten_web" if web else "utter_forgotten")
         return [AllSlotsReset(), Restarted()]

@@ -12,12 +12,25 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import is_adult_helper, is_under_18, send_referrals
+from actions.referrals import service_open
+from actions.topics import button_topic, clear_topic, words_topic
 
 # Shown in full in utter_crisis_help, so the crisis referral bubble leaves them out.
 CRISIS_FIRST_LINE = ("police", "talian_kasih", "buddy_bear")
 
 
 CRISIS_KINDS = ("self_harm", "person", "home")
+
+# Finer answers a button or the words can ask for (actions/topics.py).
+SEXTORTION_TOPICS = ("paid", "peer", "payment", "video_call")
+IMAGE_TOPICS = ("deepfake",)
+ABUSE_CONTENT_TOPICS = ("i_shared",)
+
+
+def when_buddy_bear_closed(response: str) -> str:
+    """`<response>_night` while Buddy Bear (noon to midnight, Malaysian time) is closed: those
+    texts show it as closed, with the time it opens, after the lines that answer now."""
+    return response if service_open("buddy_bear") else f"{response}_night"
 
 
 def crisis_kind(tracker: Tracker) -> str | None:
@@ -49,11 +62,11 @@ class ActionCrisis(Action):
             first = "utter_crisis_parent"
         elif kind is not None:
             first = f"utter_crisis_{kind}"
-        else:
+        elif is_under_18(tracker) is False:
             # Buddy Bear is for under-18s: leave it out only when we know the user is an adult.
-            first = (
-                "utter_crisis_help_adult" if is_under_18(tracker) is False else "utter_crisis_help"
-            )
+            first = "utter_crisis_help_adult"
+        else:
+            first = when_buddy_bear_closed("utter_crisis_help")
         dispatcher.utter_message(response=first)
         send_referrals(dispatcher, tracker, "crisis", exclude=CRISIS_FIRST_LINE)
         dispatcher.utter_message(response="utter_crisis_stay")
@@ -77,7 +90,12 @@ class ActionRiskCheckIn(Action):
 
 
 class ActionSextortion(Action):
-    """Reassurance, the first-hour checklist, a fake-helper warning, image removal, referrals."""
+    """Reassurance, the first-hour checklist, a fake-helper warning, image removal, referrals.
+
+    A child's button ("I already paid", "it's someone I know", "gift cards or credits", "it was
+    a video call") gets that answer, which starts with 999 and 15999, then the referrals. The
+    same words in a typed disclosure add that answer after the reassurance.
+    """
 
     def name(self) -> str:
         return "action_sextortion"
@@ -85,13 +103,22 @@ class ActionSextortion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        parent = "_parent" if is_adult_helper(tracker) else ""  # a parent writes for a child
+        adult = is_adult_helper(tracker)
+        parent = "_parent" if adult else ""  # a parent writes for a child
+        button = button_topic(tracker)
+        if button in SEXTORTION_TOPICS and not adult:
+            dispatcher.utter_message(response=f"utter_sextortion_{button}")
+            send_referrals(dispatcher, tracker, "sextortion")
+            return clear_topic(tracker)
         dispatcher.utter_message(response=f"utter_sextortion_reassure{parent}")
+        typed = None if adult else words_topic(tracker, "sextortion")
+        if typed:
+            dispatcher.utter_message(response=f"utter_sextortion_{typed}")
         dispatcher.utter_message(response=f"utter_sextortion_steps{parent}")
         dispatcher.utter_message(response="utter_sextortion_fake_helpers")
         dispatcher.utter_message(response=image_removal_response(tracker))
         send_referrals(dispatcher, tracker, "sextortion")
-        return []
+        return clear_topic(tracker)
 
 
 class ActionDiscloseGrooming(Action):
@@ -133,7 +160,11 @@ class ActionGroomingNextSteps(Action):
 
 
 class ActionReportAbuseContent(Action):
-    """Never open, save or forward abuse material, even as evidence; keep the link; report."""
+    """Never open, save or forward abuse material, even as evidence; keep the link; report.
+
+    A child who says they sent someone's picture on ("I shared it") gets what to do now, with
+    999 and 15999 first, instead of the reporting steps.
+    """
 
     def name(self) -> str:
         return "action_report_abuse_content"
@@ -141,14 +172,19 @@ class ActionReportAbuseContent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_abuse_content_dont_share")
-        dispatcher.utter_message(response="utter_abuse_content_steps")
+        topic = button_topic(tracker) or words_topic(tracker, "abuse_content")
+        if topic in ABUSE_CONTENT_TOPICS:
+            dispatcher.utter_message(response=f"utter_abuse_content_{topic}")
+        else:
+            dispatcher.utter_message(response="utter_abuse_content_dont_share")
+            dispatcher.utter_message(response="utter_abuse_content_steps")
         send_referrals(dispatcher, tracker, "abuse_content")
-        return []
+        return clear_topic(tracker)
 
 
 class ActionImageRemoval(Action):
-    """Which removal tool fits (by age in the picture), then referrals."""
+    """Which removal tool fits (by age in the picture), then referrals; a fake (AI-made or
+    edited) picture gets what can be done about it and what the law says."""
 
     def name(self) -> str:
         return "action_image_removal"
@@ -156,10 +192,15 @@ class ActionImageRemoval(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_image_removal_intro")
-        dispatcher.utter_message(response=image_removal_response(tracker))
+        topic = button_topic(tracker) or words_topic(tracker, "image_removal")
+        if topic not in IMAGE_TOPICS:
+            dispatcher.utter_message(response="utter_image_removal_intro")
+        if topic == "deepfake":
+            dispatcher.utter_message(response="utter_deepfake")
+        else:
+            dispatcher.utter_message(response=image_removal_response(tracker))
         send_referrals(dispatcher, tracker, "image_removal")
-        return []
+        return clear_topic(tracker)
 
 
 def image_removal_response(tracker: Tracker) -> str:

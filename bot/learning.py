@@ -192,6 +192,7 @@ class Scenario:
     names: dict[str, dict[str, str]]  # speaker -> display name in each language
     steps: tuple[Step, ...]
     advice: tuple[Advice, ...]
+    ages: dict[str, str] | None = None  # suggested ages: Jaga's own guidance for teachers
 
     @property
     def pauses(self) -> int:
@@ -203,6 +204,7 @@ class Scenario:
             "id": self.id,
             "title": _pick(self.title, lang),
             "summary": _pick(self.summary, lang),
+            "ages": _pick(self.ages, lang) if self.ages else None,
             "names": {k: _pick(v, lang) for k, v in self.names.items()},
             "steps": [s.localized(lang) for s in self.steps],
             "advice": [a.localized(lang) for a in self.advice],
@@ -261,6 +263,7 @@ def load_scenarios(path: Path = SCENARIOS_FILE) -> tuple[Scenario, ...]:
                 names=names,
                 steps=tuple(steps),
                 advice=tuple(advice),
+                ages=c.text(raw["ages"], f"{where} ages") if "ages" in raw else None,
             )
         )
     return tuple(out)

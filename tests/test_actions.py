@@ -7,6 +7,7 @@ the tests read exactly what a user would see.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import AllSlotsReset, Restarted, SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
+from actions import referrals
 from actions.age import ActionAcknowledgeAge
-from actions.guidance import ActionCyberbullying, ActionHelpline, ActionParentGuidance, ActionReport
-from actions.menu import ActionChangeLanguage
+from actions.guidance import (
+    ActionCyberbullying,
+    ActionGroomingInfo,
+    ActionHelpline,
+    ActionLaw,
+    ActionParentGuidance,
+    ActionReport,
+)
+from actions.menu import ActionChangeLanguage, ActionFallback
 from actions.privacy import ActionForgetMe
 from actions.referrals import directory
 from actions.safety import (
@@ -38,6 +47,17 @@ NLG = TemplatedNaturalLanguageGenerator(DOMAIN["responses"])
 MS_CONDITION = [{"type": "slot", "name": "lang", "value": "ms"}]
 
 
+def kl(hour: int) -> dt.datetime:
+    """Wednesday 2 December 2026 at `hour` o'clock, Malaysian time."""
+    return dt.datetime(2026, 12, 2, hour, tzinfo=referrals.MALAYSIA)
+
+
+@pytest.fixture(autouse=True)
+def afternoon(monkeypatch):
+    """Every line is open unless a test says otherwise (3pm in Malaysia)."""
+    monkeypatch.setattr(referrals, "clock", lambda: kl(15))
+
+
 def make_tracker(
     lang: str | None = "en",
     age: float | None = None,
@@ -45,15 +65,18 @@ def make_tracker(
     topic: str | None = None,
     intent: str = "greet",
     entities: list[dict[str, Any]] | None = None,
+    text: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
     return Tracker.from_dict(
         {
             "sender_id": "test-user",
             "slots": {"lang": lang, "age": age, "mode": mode, "topic": topic},
             "latest_message": {
-                "text": f"/{intent}",
+                "text": text if text is not None else f"/{intent}",
                 "intent": {"name": intent, "confidence": 1.0},
                 "entities": entities or [],
+                "metadata": metadata or {},
             },
             "events": [],
             "paused": False,
@@ -383,3 +406,334 @@ def test_fact_stating_responses_carry_a_source_comment():
         # "# source: knowledge <ids>" (tools.check_facts checks the ids exist); the older
         # "# source: facts.md §N" form is accepted until every comment is converted.
         assert before.strip().startswith(("# source: knowledge ", "# source: facts.md §")), name
+
+
+# --- opening hours: nobody is sent to a line that won't answer --------------------------------
+
+
+def _first_help(messages) -> str:
+    return messages[0]["text"]
+
+
+async def test_crisis_at_2am_shows_buddy_bear_closed_after_the_24_hour_lines(monkeypatch):
+    monkeypatch.setattr(referrals, "clock", lambda: kl(2))
+    for lang, closed in (("en", "closed now and opens at 12pm"), ("ms", "tutup sekarang")):
+        messages, _ = await run(ActionCrisis(), make_tracker(lang=lang))
+        first = _first_help(messages)
+        assert messages[0]["response"] == "utter_crisis_help_night"
+        assert closed in first
+        assert first.index("999") < first.index("15999") < first.index("1-800-18-2327")
+
+
+async def test_crisis_by_day_does_not_say_closed():
+    messages, _ = await run(ActionCrisis(), make_tracker())
+    assert messages[0]["response"] == "utter_crisis_help"
+    assert "closed" not in all_text(messages)
+
+
+@pytest.mark.parametrize(("hour", "response"), [(2, "utter_default_night"), (15, "utter_default")])
+async def test_the_fallback_knows_the_time(monkeypatch, hour, response):
+    monkeypatch.setattr(referrals, "clock", lambda: kl(hour))
+    messages, _ = await run(ActionFallback(), make_tracker())
+    assert names(messages) == [response]
+    assert "15999" in messages[0]["text"]
+
+
+def test_buddy_bears_hours_are_shown_wherever_its_number_is():
+    hours = ("12pm", "12 tengah hari", "中午 12", "மதியம் 12")
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            if "1-800-18-2327" in variant["text"]:
+                assert any(h in variant["text"] for h in hours), name
+
+
+def test_no_text_says_the_whatsapp_line_is_open_24_hours():
+    texts = [v["text"] for variants in DOMAIN["responses"].values() for v in variants]
+    for path in ("bot/messages.yml", "content/parents.yml", "content/scenarios.yml"):
+        texts.append((ROOT / path).read_text(encoding="utf-8"))
+    texts.append((ROOT / "content/quiz.yml").read_text(encoding="utf-8"))
+    for text in texts:
+        assert not re.search(r"019-261 5999,? \(?24", text), text[:200]
+
+
+# --- the law, shown to a child and to an adult -----------------------------------------------
+
+
+async def test_the_law_for_a_child_starts_with_you_are_the_victim():
+    for lang, start in (
+        ("en", "If it is a picture of you, you are the victim, not the criminal."),
+        ("ms", "Kalau itu gambar kamu, kamu mangsa, bukan penjenayah."),
+    ):
+        messages, _ = await run(ActionLaw(), make_tracker(lang=lang, intent="ask_law"))
+        text = messages[0]["text"]
+        assert messages[0]["response"] == "utter_law" and text.startswith(start)
+        # No duty or penalty that could stop a child telling about a friend; no unsourced year.
+        assert not re.search(r"s\.19|seksyen 19|must tell|wajib|jail|penjara|2023", text)
+
+
+async def test_the_law_for_a_parent_or_teacher_gives_the_duty_to_report():
+    for mode in ("parent", "educator"):
+        messages, _ = await run(ActionLaw(), make_tracker(mode=mode, intent="ask_law"))
+        assert names(messages) == ["utter_law_adult"]
+        assert "must tell the police (s.19)" in messages[0]["text"]
+        assert "s.15A" in messages[0]["text"] and "2023" not in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "response"),
+    [
+        ("deepfake", None, "utter_deepfake"),
+        ("bullying", None, "utter_cyberbullying_law"),
+        (None, "is it illegal to make AI nudes of someone", "utter_deepfake"),
+        (None, "apa hukuman buli siber", "utter_cyberbullying_law"),
+    ],
+)
+async def test_the_law_on_fake_pictures_and_on_bullying(topic, text, response):
+    messages, _ = await run(ActionLaw(), make_tracker(topic=topic, intent="ask_law", text=text))
+    assert names(messages) == [response]
+
+
+# --- sextortion: what children bring next ----------------------------------------------------
+
+
+@pytest.mark.parametrize("topic", ["paid", "peer", "payment", "video_call"])
+@pytest.mark.parametrize("lang", ["en", "ms"])
+async def test_each_sextortion_button_answers_with_help_first(topic, lang):
+    tracker = make_tracker(lang=lang, topic=topic, intent="disclose_sextortion")
+    messages, events = await run(ActionSextortion(), tracker)
+    assert messages[0]["response"] == f"utter_sextortion_{topic}"
+    first = messages[0]["text"]
+    assert "999" in first and "15999" in first
+    assert first.index("15999") < 400, "help in the first few lines"
+    assert re.search(r"not in trouble|not your fault|tidak akan dimarahi|bukan salah", first)
+    assert events == [SlotSet("topic", None)]
+
+
+async def test_the_sextortion_answers_say_what_the_sources_say():
+    paid = await run(ActionSextortion(), make_tracker(topic="paid", intent="disclose_sextortion"))
+    assert "Don't pay again" in paid[0][0]["text"] and "receipts" in paid[0][0]["text"]
+    peer = await run(ActionSextortion(), make_tracker(topic="peer", intent="disclose_sextortion"))
+    assert "whatever the age" in peer[0][0]["text"]
+    video = await run(
+        ActionSextortion(), make_tracker(topic="video_call", intent="disclose_sextortion")
+    )
+    assert "s.15A" in video[0][0]["text"]
+    pay = await run(ActionSextortion(), make_tracker(topic="payment", intent="disclose_sextortion"))
+    for form in ("e-wallet", "gift cards", "game credits"):
+        assert form in pay[0][0]["text"]
+
+
+async def test_a_typed_i_already_paid_adds_that_answer_after_the_reassurance():
+    tracker = make_tracker(intent="disclose_sextortion", text="he has my nudes and i already paid")
+    messages, _ = await run(ActionSextortion(), tracker)
+    assert names(messages)[:3] == [
+        "utter_sextortion_reassure",
+        "utter_sextortion_paid",
+        "utter_sextortion_steps",
+    ]
+
+
+async def test_the_sextortion_steps_offer_the_topic_buttons_to_a_child_only():
+    messages, _ = await run(ActionSextortion(), make_tracker())
+    payloads = [b["payload"] for b in messages[1]["buttons"]]
+    assert '/disclose_sextortion{"topic":"paid"}' in payloads
+    parent, _ = await run(ActionSextortion(), make_tracker(mode="parent", topic="paid"))
+    assert parent[0]["response"] == "utter_sextortion_reassure_parent"
+
+
+async def test_parent_sextortion_steps_are_a_list_not_one_folded_paragraph():
+    messages, _ = await run(ActionSextortion(), make_tracker(mode="parent", lang="ms"))
+    steps = messages[1]["text"]
+    assert steps.count("\n") >= 5 and "\n5. " in steps
+
+
+# --- evidence: screenshots of the chat, never of the sexual picture --------------------------
+
+
+def test_every_text_that_asks_for_screenshots_says_never_of_the_sexual_picture():
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            text = variant["text"]
+            recommends = (
+                r"(?:take|keep|bring|ambil|simpan|bawa) (?:\w+ ){0,2}screenshot|screenshots? of"
+                r"|screenshot (?:chat|teks)"
+            )
+            if re.search(recommends, text, re.I):
+                assert re.search(r"never|jangan sekali-kali", text, re.I), name
+
+
+async def test_abuse_material_on_the_phone_one_rule():
+    messages, _ = await run(ActionReportAbuseContent(), make_tracker())
+    steps = messages[1]["text"]
+    for part in ("saved itself", "tell the police about it", "delete it straight away", "link"):
+        assert part in steps
+    assert '/report_abuse_content{"topic":"i_shared"}' in [
+        b["payload"] for b in messages[1]["buttons"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("topic", "text"), [("i_shared", None), (None, "i forwarded a nude of my classmate")]
+)
+async def test_a_child_who_shared_someone_elses_picture(topic, text):
+    tracker = make_tracker(topic=topic, intent="report_abuse_content", text=text)
+    messages, _ = await run(ActionReportAbuseContent(), tracker)
+    first = messages[0]["text"]
+    assert messages[0]["response"] == "utter_abuse_content_i_shared"
+    assert "999" in first and "15999" in first and "right thing" in first
+    assert "Delete your copies" in first and "victim" in first
+
+
+async def test_a_fake_ai_picture_gets_its_own_answer():
+    tracker = make_tracker(intent="ask_image_removal", text="someone made an AI nude of me")
+    messages, _ = await run(ActionImageRemoval(), tracker)
+    assert names(messages)[0] == "utter_deepfake"
+    assert "CyberTipline" in messages[0]["text"] and "s.292" in messages[0]["text"]
+
+
+async def test_take_it_down_says_it_does_not_work_on_encrypted_services():
+    for age in (15, None):
+        messages, _ = await run(ActionImageRemoval(), make_tracker(age=age))
+        assert "does not work on encrypted services" in all_text(messages)
+
+
+# --- grooming through games, reporting, cyberbullying ----------------------------------------
+
+
+async def test_grooming_info_and_grooming_through_games():
+    messages, _ = await run(ActionGroomingInfo(), make_tracker(intent="ask_grooming"))
+    assert names(messages) == ["utter_grooming_what", "utter_grooming_signs"]
+    messages, events = await run(ActionGroomingInfo(), make_tracker(topic="games"))
+    assert names(messages) == ["utter_grooming_games"]
+    text = messages[0]["text"]
+    assert "credits" in text and "voice" in text and "Roblox" in text
+    assert events == [SlotSet("topic", None)]
+    typed = make_tracker(intent="ask_grooming", text="is it grooming if a roblox guy gives robux")
+    messages, _ = await run(ActionGroomingInfo(), typed)
+    assert names(messages) == ["utter_grooming_what", "utter_grooming_games"]
+
+
+async def test_telegram_evidence_note_the_username_now():
+    messages, _ = await run(ActionReport(), make_tracker(topic="telegram"))
+    text = messages[0]["text"]
+    assert "delete messages for both of you" in text and "@username" in text
+
+
+@pytest.mark.parametrize(("mode", "suffix"), [(None, ""), ("parent", "_parent")])
+async def test_what_happens_after_a_report_is_told_honestly(mode, suffix):
+    messages, _ = await run(ActionReport(), make_tracker(topic="after", mode=mode))
+    assert messages[0]["response"] == f"utter_report_after{suffix}"
+    text = messages[0]["text"]
+    assert "Talian Kasih" in text and "police" in text.lower() and "OSCC" in text
+    if not mode:
+        assert "may call your parents, unless a parent is the one hurting you" in text
+
+
+@pytest.mark.parametrize(
+    "topic", ["bystander", "i_bullied", "fake_account", "doxxing", "school", "threats", "law"]
+)
+async def test_each_cyberbullying_button_has_its_answer(topic):
+    messages, events = await run(ActionCyberbullying(), make_tracker(topic=topic))
+    assert messages[0]["response"] == f"utter_cyberbullying_{topic}"
+    assert messages[-1]["text"].startswith("Where to get help:")
+    assert events == [SlotSet("topic", None)]
+
+
+async def test_typed_cyberbullying_gets_the_general_answer_then_the_topic():
+    tracker = make_tracker(
+        lang="ms", intent="ask_cyberbullying", text="ada orang buat akaun palsu guna nama aku"
+    )
+    messages, _ = await run(ActionCyberbullying(), tracker)
+    assert names(messages)[:2] == ["utter_cyberbullying", "utter_cyberbullying_fake_account"]
+    assert len(messages[0]["buttons"]) == 7
+
+
+async def test_the_school_route_and_the_threats_answer_give_their_ways_to_report():
+    school, _ = await run(ActionCyberbullying(), make_tracker(topic="school"))
+    assert "014-800 9325" in school[0]["text"] and "Aduan Buli" in school[-1]["text"]
+    threats, _ = await run(ActionCyberbullying(), make_tracker(topic="threats"))
+    assert (
+        threats[0]["text"].startswith("If someone threatens to hurt you")
+        and "999" in (threats[0]["text"])
+    )
+
+
+# --- teachers --------------------------------------------------------------------------------
+
+
+async def test_a_teacher_gets_the_teacher_menu():
+    for tracker in (make_tracker(mode="educator"), make_tracker(topic="teacher")):
+        messages, _ = await run(ActionParentGuidance(), tracker)
+        assert names(messages) == ["utter_educator_menu"]
+
+
+@pytest.mark.parametrize(
+    ("topic", "response", "needle"),
+    [
+        ("pupil_discloses", "utter_educator_disclosure", "Don't promise to keep it secret"),
+        ("duty", "utter_educator_duty", "Act 792 s.19"),
+        ("classroom_ages", "utter_educator_ages", "from 13"),
+    ],
+)
+async def test_teacher_topics(topic, response, needle):
+    messages, events = await run(ActionParentGuidance(), make_tracker(topic=topic, lang="en"))
+    assert names(messages) == [response] and needle in messages[0]["text"]
+    assert events == [SlotSet("topic", None)]
+
+
+def test_the_age_guidance_names_every_classroom_scenario():
+    from bot.learning import load_scenarios
+
+    text = NLG.generate_from_slots("utter_educator_ages", {"lang": "en"}, "")["text"]
+    for scenario in load_scenarios():
+        assert scenario.title["en"] in text, scenario.id
+        assert scenario.ages, f"{scenario.id} has no suggested ages"
+
+
+# --- forgetting says what was deleted --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("metadata", "response", "needle"),
+    [
+        ({}, "utter_forgotten", "Telegram app"),
+        ({"channel": "web"}, "utter_forgotten_web", "screen"),
+    ],
+)
+async def test_forgetting_says_what_was_deleted_and_what_was_not(metadata, response, needle):
+    messages, _ = await run(ActionForgetMe(), make_tracker(metadata=metadata))
+    assert names(messages) == [response]
+    assert "my copy" in messages[0]["text"] and needle in messages[0]["text"]
+
+
+# --- Malay: kamu with children, anda with parents and teachers -------------------------------
+
+
+def test_malay_uses_kamu_with_children_and_anda_with_adults():
+    adult = ("parent", "educator", "adult")
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            if variant.get("condition") != MS_CONDITION:
+                continue
+            text = variant["text"]
+            if any(word in name for word in adult):
+                assert not re.search(r"\bkamu\b", text), name
+            else:
+                assert not re.search(r"\banda\b", text), name
+            for button in variant.get("buttons") or []:
+                assert button["title"] != "Padam gambar", name  # it would mean "delete the photo"
+
+
+@pytest.mark.parametrize(
+    ("text", "response"),
+    [
+        ("i am a teacher and a pupil told me her uncle touches her", "utter_educator_disclosure"),
+        ("sebagai guru, adakah saya wajib lapor kepada polis", "utter_educator_duty"),
+        ("i'm a teacher, how do i protect my class online", "utter_educator_menu"),
+        ("how can i protect my daughter online", "utter_parent_menu"),
+    ],
+)
+async def test_a_teacher_writing_is_answered_as_a_teacher(text, response):
+    tracker = make_tracker(intent="ask_parent_guidance", text=text)
+    messages, _ = await run(ActionParentGuidance(), tracker)
+    assert names(messages) == [response]

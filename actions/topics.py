@@ -1,0 +1,150 @@
+"""Finer answers within an intent: the `topic` a button names, or one read from the words.
+
+A button sends its topic as an entity (`/ask_cyberbullying{"topic":"doxxing"}`), so no new
+intent is needed for "someone made a fake account of me" or "I already paid". A typed message
+has no topic entity; `topic_of` then looks for a few plain words in English and Malay, so
+"dia buat akaun palsu guna nama aku" still gets the fake-account answer after the general one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+# Words that name a topic, by the intent's action. Checked in order: the first match wins.
+_WORDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sextortion": (
+        (
+            "paid",
+            r"\b(?:i|i've|i have|already|dah|sudah|telah)\s+(?:already\s+)?(?:paid|pay|bayar)\b"
+            r"|\bpaid (?:him|her|them)\b|\bdah transfer\b",
+        ),
+        (
+            "video_call",
+            r"\bvideo ?call\b|\bvc\b|\blive ?stream|\bsiaran langsung\b|\bpanggilan video\b"
+            r"|\bon (?:cam|camera)\b",
+        ),
+        (
+            "payment",
+            r"\bgift ?cards?\b|\bkad hadiah\b|\be-?wallet\b|\btouch ?n ?go\b|\btng\b"
+            r"|\bgame credits?\b|\bdiamonds?\b|\brobux\b|\bkredit game\b|\btopup\b|\btop up\b",
+        ),
+        (
+            "peer",
+            r"\b(?:my )?ex\b|\bex-?(?:boyfriend|girlfriend|bf|gf)\b|\bbekas (?:kekasih|teman)"
+            r"|\bclassmate|\bschoolmate|\bkawan (?:sekelas|sekolah)\b|\brakan sekelas\b"
+            r"|\bsomeone (?:i|we) know\b|\borang (?:yang )?(?:aku|saya) kenal\b",
+        ),
+    ),
+    "image_removal": (
+        (
+            "deepfake",
+            r"\bdeep ?fakes?\b|\bai\b|\bedit(?:ed)?\b|\bphotoshop|\bfake (?:nude|photo|picture)"
+            r"|\bgambar (?:palsu|edit)|\bdiedit\b|\bbogel palsu\b",
+        ),
+    ),
+    "abuse_content": (
+        (
+            "i_shared",
+            r"\b(?:i|i've|i have)\s+(?:already\s+)?(?:sent|shared|forwarded|posted)\b"
+            r"|\b(?:aku|saya)\s+(?:dah |sudah |ter)?(?:hantar|share|kongsi|forward|sebar)",
+        ),
+    ),
+    "law": (
+        ("deepfake", r"\bdeep ?fakes?\b|\bai\b|\bedit(?:ed)?\b|\bgambar (?:palsu|edit)"),
+        ("bullying", r"\bbull(?:y|ying|ied)\b|\bbuli\b|\bdox|\bharass|\bgangguan\b"),
+    ),
+    "grooming": (
+        (
+            "games",
+            r"\bgames?\b|\bgaming\b|\broblox\b|\brobux\b|\bminecraft\b|\bmobile legends?\b"
+            r"|\bfree ?fire\b|\bpubg\b|\bdiamonds?\b|\bskins?\b|\bdalam game\b",
+        ),
+    ),
+    "report": (
+        ("telegram", r"\btelegram\b|\btele\b"),
+        (
+            "after",
+            r"\bafter (?:i|we) report|\bwhat happens (?:if|when|after)\b|\bapa (?:jadi|berlaku)"
+            r"\s+(?:lepas|selepas|kalau)\b",
+        ),
+    ),
+    "guidance": (  # a teacher writing (ask_parent_guidance)
+        (
+            "duty",
+            r"(?=.*\b(?:teacher|cikgu|guru)\b)(?=.*\b(?:duty|must|have to|wajib|kewajipan)\b)",
+        ),
+        (
+            "pupil_discloses",
+            r"(?=.*\b(?:pupil|student|murid|pelajar)s?\b)"
+            r"(?=.*\b(?:told me|disclosed|tells me|beritahu|mengadu|cerita)\b)",
+        ),
+        (
+            "teacher",
+            r"\b(?:i'?m|i am|as) a teacher\b|\b(?:saya|aku)(?: seorang)? (?:cikgu|guru)\b"
+            r"|\bsebagai (?:cikgu|guru)\b|\bclassroom\b|\bbilik darjah\b",
+        ),
+    ),
+    "cyberbullying": (
+        (
+            "i_bullied",
+            r"\b(?:i|i've|i have)\s+(?:was\s+)?(?:bullied|been bullying|bully)\s+(?:someone|him|her"
+            r"|them|a)\b|\bi was the bully\b|\b(?:aku|saya)\s+(?:yang\s+)?(?:buli|membuli)\b",
+        ),
+        (
+            "fake_account",
+            r"\bfake (?:account|profile)|\bimpersonat|\bpretend(?:ing)? to be me\b"
+            r"|\bakaun palsu\b|\bmenyamar (?:jadi|sebagai) (?:aku|saya)\b"
+            r"|\bguna nama (?:aku|saya)\b",
+        ),
+        (
+            "doxxing",
+            r"\bdox|\b(?:posted|shared|leaked) my (?:address|number|phone|details|ic)\b"
+            r"|\bsebar (?:alamat|nombor|maklumat)|\bmaklumat peribadi (?:aku|saya)\b",
+        ),
+        (
+            "threats",
+            r"\bthreat|\bgonna (?:hurt|beat|kill)\b|\bugut|\bnak pukul\b|\bnak belasah\b",
+        ),
+        (
+            "school",
+            r"\b(?:report|tell)(?:ing)? (?:it )?(?:to )?(?:the )?(?:school|teacher|principal)\b"
+            r"|\blapor (?:kepada |ke |pada )?(?:sekolah|cikgu|guru)\b|\baduan buli\b",
+        ),
+        (
+            "bystander",
+            r"\bmy friend (?:is|was|keeps) (?:being |getting )?bullied\b|\bsaw (?:someone|a kid)"
+            r"|\bkawan (?:aku|saya) kena buli\b|\bnampak (?:orang|budak) kena buli\b",
+        ),
+        ("law", r"\billegal\b|\bcrime\b|\bagainst the law\b|\bjenayah\b|\bundang-undang\b"),
+    ),
+}
+_COMPILED = {
+    group: tuple((topic, re.compile(pattern, re.IGNORECASE)) for topic, pattern in pairs)
+    for group, pairs in _WORDS.items()
+}
+
+
+def button_topic(tracker: Tracker) -> str | None:
+    """The topic a button sent (the `topic` slot, filled from the payload's entity)."""
+    topic = tracker.get_slot("topic")
+    return topic if isinstance(topic, str) and topic else None
+
+
+def words_topic(tracker: Tracker, group: str) -> str | None:
+    """A topic read from the words of the latest message, or None."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    if text.startswith("/"):
+        return None
+    for topic, pattern in _COMPILED[group]:
+        if pattern.search(text):
+            return topic
+    return None
+
+
+def clear_topic(tracker: Tracker) -> List[Dict[str, Any]]:
+    """Forget the button's topic once answered, so the next plain question gets the usual answer."""
+    return [SlotSet("topic", None)] if tracker.get_slot("topic") is not None else []
