@@ -207,6 +207,7 @@ class BaseAssistant:
         # Senders who have seen the privacy card (ids only). It waits for a calm turn: never
         # under a crisis or disclosure reply, where it would push the helplines out of view.
         self._carded: set[str] = set()
+        self._urgent: set[str] = set()  # senders whose last turn was a safety reply
         self._watcher: asyncio.Task | None = None
 
     # -- the public interface: sender ids come in here and leave as pseudonyms ---------------
@@ -245,7 +246,14 @@ class BaseAssistant:
             if not await self._forget(sender_id):
                 turn.replies = [messages.reply("forget_failed", turn.lang)]
             return turn
-        calm = turn.risk is None and turn.intent not in SAFETY_INTENTS
+        urgent = turn.risk is not None or turn.intent in SAFETY_INTENTS
+        # Calm: neither this turn nor the one before it (a "yes" to "are you thinking about
+        # ending your life?" is not a calm moment either).
+        calm = not urgent and sender_id not in self._urgent
+        if urgent:
+            self._urgent.add(sender_id)
+        else:
+            self._urgent.discard(sender_id)
         if sender_id not in self._carded and calm and not turn.degraded:
             turn.replies.append(messages.reply("privacy_card", turn.lang))
             self._carded.add(sender_id)
@@ -303,6 +311,7 @@ class BaseAssistant:
     async def _forget(self, sender_id: str) -> bool:
         self._seen.pop(sender_id, None)
         self._carded.discard(sender_id)
+        self._urgent.discard(sender_id)
         try:
             await asyncio.wait_for(self._backend.forget(sender_id), self._timeout * 2)
         except Exception as error:  # noqa: BLE001 - forgetting must not crash a front end
