@@ -33,6 +33,7 @@ from bot.telegram.dedupe import DoneStore, open_store
 from bot.telegram.delivery import GRACE, MAX_IN_FLIGHT, Poller, UpdateRunner, WebhookServer
 from bot.telegram.handlers import quiz, register_all
 from bot.telegram.handlers.commands import set_commands
+from bot.telegram.keyboards import CallbackStore, button_key
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.ratelimit import RetryingRateLimiter
 from bot.telegram.state import BotData
@@ -95,6 +96,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     bot_data: BotData = application.bot_data
     bot_data.assistant_ = assistant
     bot_data.settings_ = settings
+    bot_data.buttons = CallbackStore(key=button_key(token))  # signed buttons outlive a restart
     bot_data.reply_deadline = settings.reply_timeout + DEADLINE_MARGIN
     register_all(application)
     quiz.register(application)  # group -1: /quiz and its buttons, before the generic handlers

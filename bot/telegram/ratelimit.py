@@ -92,7 +92,12 @@ class Verdict(enum.Enum):
 
 
 class FloodGuard:
-    """Per-user sliding window. Keeps only ids and timestamps."""
+    """Per-user sliding window. Keeps only ids and timestamps, and not for long: users idle
+    for a window and mutes that have run out are pruned every `PRUNE_EVERY` checks (and
+    whenever the tables grow past `MAX_TRACKED`)."""
+
+    PRUNE_EVERY = 1000
+    MAX_TRACKED = 10_000
 
     def __init__(
         self,
@@ -107,9 +112,18 @@ class FloodGuard:
         self._clock = clock
         self._times: dict[int, deque[float]] = {}
         self._muted_until: dict[int, float] = {}
+        self._checks = 0
+
+    def __len__(self) -> int:
+        """How many users are tracked (in either table)."""
+        return len(self._times.keys() | self._muted_until.keys())
 
     def check(self, user_id: int) -> Verdict:
         now = self._clock()
+        self._checks += 1
+        tracked = len(self._times) + len(self._muted_until)
+        if self._checks % self.PRUNE_EVERY == 0 or tracked > self.MAX_TRACKED:
+            self.prune(now)
         if self._muted_until.get(user_id, 0.0) > now:
             return Verdict.DROP
         self._muted_until.pop(user_id, None)
@@ -118,13 +132,14 @@ class FloodGuard:
             times.popleft()
         times.append(now)
         if len(times) > self.limit:
-            times.clear()
+            del self._times[user_id]
             self._muted_until[user_id] = now + self.cooldown
             return Verdict.WARN
-        if len(self._times) > 10_000:
-            self._forget_idle(now)
         return Verdict.OK
 
-    def _forget_idle(self, now: float) -> None:
+    def prune(self, now: float | None = None) -> None:
+        now = self._clock() if now is None else now
         for user_id in [u for u, t in self._times.items() if not t or now - t[-1] > self.window]:
             del self._times[user_id]
+        for user_id in [u for u, until in self._muted_until.items() if until <= now]:
+            del self._muted_until[user_id]

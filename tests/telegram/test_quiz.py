@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from scripted_assistant import ScriptedAssistant
-from test_telegram_bot import GROUP, keyboard, running, texts
+from test_telegram_bot import GROUP, keyboard, running, signed, texts
 
 from bot import messages
 from bot.learning import Quiz
@@ -187,7 +187,7 @@ async def test_malay_user_gets_the_quiz_in_malay(jaga, quiz):
 async def test_the_conversation_language_wins_over_telegrams(jaga, quiz):
     jaga.push(message_update(CHILD, "hello"))  # an English Telegram user...
     await jaga.wait_sent(CHILD, 1)
-    await press(jaga, 'p:/change_language{"lang":"ms"}', 2)  # ...switches to Malay
+    await press(jaga, signed('/change_language{"lang":"ms"}'), 2)  # ...switches to Malay
     jaga.push(message_update(CHILD, "/quiz", message_id=2))
     sent = await jaga.wait_sent(CHILD, 3)
     assert "Soalan 1 daripada 10" in sent[2].params["text"]
@@ -218,7 +218,7 @@ async def test_stale_presses_get_a_polite_answer_and_nothing_else(jaga, assistan
 
 
 async def test_menu_quiz_button_starts_a_round_instead_of_asking_the_assistant(jaga, assistant):
-    jaga.push(callback_update(CHILD, "p:/start_quiz"))
+    jaga.push(callback_update(CHILD, signed("/start_quiz")))
     [first] = await jaga.wait_sent(CHILD, 1)
     assert "Question 1 of 10" in first.params["text"] and answers(first)
     assert jaga.called("editMessageReplyMarkup")  # the menu's keyboard is removed

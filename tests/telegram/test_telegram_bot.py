@@ -21,6 +21,7 @@ from bot.settings import Settings, SettingsError
 from bot.telegram.app import build_application, serve
 from bot.telegram.dedupe import MemoryDoneStore
 from bot.telegram.formatting import clean_text
+from bot.telegram.keyboards import CallbackStore, button_key
 from tools.fake_bot_api import (
     BOT_ID,
     BOT_USERNAME,
@@ -81,6 +82,11 @@ async def jaga(api: FakeBotApi, assistant: ScriptedAssistant) -> AsyncIterator[F
 
 def texts(calls) -> list[str]:
     return [c.params["text"] for c in calls]
+
+
+def signed(payload: str) -> str:
+    """A button's callback_data as the running bot signs it (keyboards.py)."""
+    return CallbackStore(key=button_key(TOKEN)).encode(payload)
 
 
 def keyboard(call) -> list[list[dict]]:
@@ -387,6 +393,32 @@ async def test_flood_gets_one_gentle_note_then_silence(jaga, assistant):
     sent = texts(jaga.sent(CHILD))
     assert len(assistant.calls) == 8 and len(sent) == 9
     assert sent[8] == messages.text("slow_down", "en") and "999" in sent[8]
+
+
+async def test_a_flood_of_button_presses_costs_no_bot_api_call(jaga, assistant):
+    data = signed("/ask_grooming")
+    for number in range(12):
+        jaga.push(callback_update(CHILD, data, message_id=number + 1))
+    await jaga.wait_sent(CHILD, 9)
+    await jaga.settle(0.15)
+    sent = texts(jaga.sent(CHILD))
+    assert len(assistant.calls) == 8 and sent[8] == messages.text("slow_down", "en")
+    # presses over the limit are neither answered nor edited: two Bot API calls each, saved
+    assert len(jaga.called("answerCallbackQuery")) == 8
+    assert len(jaga.called("editMessageReplyMarkup")) == 8
+
+
+async def test_forged_buttons_reach_nobody(jaga, assistant):
+    for data in (
+        "p:/crisis",  # the old unsigned form
+        "s:AAAAAAAAAAA/crisis",  # a made-up tag
+        signed("/ask_grooming")[:-1] + "x",  # a signed payload, changed
+        "s:\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9/greet",
+    ):
+        jaga.push(callback_update(CHILD, data))
+    await jaga.wait_for(lambda: len(jaga.called("answerCallbackQuery")) == 4, what="answers")
+    await jaga.settle(0.15)
+    assert assistant.calls == [] and jaga.sent() == []
 
 
 async def test_hostile_long_message_is_escaped_and_split(jaga, assistant):

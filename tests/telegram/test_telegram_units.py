@@ -16,7 +16,7 @@ from bot.replies import Button
 from bot.telegram.app import api_urls, webhook_path
 from bot.telegram.formatting import clean_text, escape, split_message, telegram_length
 from bot.telegram.handlers.media import media_kind
-from bot.telegram.keyboards import CallbackStore, inline_keyboard
+from bot.telegram.keyboards import CallbackStore, button_key, inline_keyboard
 from bot.telegram.ratelimit import FloodGuard, RetryingRateLimiter, Verdict
 from bot.telegram.turns import sender_id, telegram_lang
 
@@ -73,6 +73,16 @@ def test_callback_data_fits_64_bytes_and_maps_back():
     assert store.decode(None) is None
 
 
+def test_signed_buttons_survive_a_restart_and_refuse_forgery():
+    key = button_key("123:token")
+    data = CallbackStore(key=key).encode("/ask_grooming")
+    assert data.startswith("s:") and CallbackStore(key=key).decode(data) == "/ask_grooming"
+    assert CallbackStore(key=button_key("456:other")).decode(data) is None  # another bot
+    assert CallbackStore(key=key).decode(data.replace("grooming", "report")) is None
+    assert CallbackStore(key=key).decode("p:/ask_grooming") is None  # unsigned, as before
+    assert CallbackStore(key=key).decode("s:" + "\u00e9" * 11 + "/x") is None
+
+
 def test_callback_store_forgets_least_recently_used():
     store = CallbackStore(capacity=2)
     data = [store.encode("/x" + str(i) * 70) for i in range(3)]
@@ -109,6 +119,25 @@ def test_flood_guard_warns_once_then_drops_until_cooldown():
     assert guard.check(2) is Verdict.OK  # other users are not affected
     now[0] += 20
     assert guard.check(1) is Verdict.OK
+
+
+def test_flood_guard_forgets_idle_users_and_spent_mutes():
+    now = [0.0]
+    guard = FloodGuard(limit=2, window=10, cooldown=20, clock=lambda: now[0])
+    for user_id in range(50):  # fifty users each muted once
+        for _ in range(3):
+            guard.check(user_id)
+    assert len(guard) == 50
+    now[0] += 21
+    guard.prune()
+    assert len(guard) == 0
+    guard.PRUNE_EVERY = 5  # and it prunes by itself as it goes
+    for user_id in range(100, 103):
+        guard.check(user_id)
+    now[0] += 11
+    for _ in range(2):
+        guard.check(999)
+    assert len(guard) == 1
 
 
 def test_flood_guard_allows_a_steady_pace():

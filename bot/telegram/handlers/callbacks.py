@@ -1,5 +1,6 @@
 """Inline-keyboard presses: every query is answered (the spinner stops), then the button's
-payload goes to the assistant as if the user had typed it.
+payload goes to the assistant as if the user had typed it. Forged or stale data (keyboards.py)
+is answered with a short note and goes nowhere; a user over the flood limit gets no answer.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ async def button_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
+    # The flood limit first: a flood of presses costs no Bot API call (not even the answer
+    # that stops the spinner), only the one slow-down note.
+    if not await turns.admit(update, context):
+        return
     payload = context.bot_data.buttons.decode(query.data)
     usable = payload is not None and update.effective_chat is not None
     with contextlib.suppress(TelegramError):  # a query older than 15 s can't be answered
@@ -34,8 +39,6 @@ async def button_pressed(update: Update, context: Context) -> None:
     # Rasa's buttons answer the question just asked; an old keyboard pressed later confuses it.
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(reply_markup=None)
-    if not await turns.admit(update, context):
-        return
     await turns.converse(update, context, payload)
 
 

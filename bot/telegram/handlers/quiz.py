@@ -253,15 +253,22 @@ async def quiz_command(update: Update, context: Context) -> None:
 
 
 async def start_button(update: Update, context: Context) -> None:
-    """The assistant's `/start_quiz` button, or "Play again"."""
+    """The assistant's `/start_quiz` button (signed: see keyboards.py), or "Play again"."""
     query = update.callback_query
-    if query is not None:
-        with contextlib.suppress(TelegramError):  # a query older than 15 s can't be answered
-            await query.answer()
-        with contextlib.suppress(TelegramError):
-            await query.edit_message_reply_markup(reply_markup=None)
-        if update.effective_chat is not None and await turns.admit(update, context):
-            await start_round(update, context)
+    if query is None or update.effective_chat is None:
+        raise ApplicationHandlerStop
+    # The flood limit first: a flood of presses costs no Bot API call.
+    if not await turns.admit(update, context):
+        raise ApplicationHandlerStop
+    if query.data != NEW_ROUND and context.bot_data.buttons.decode(query.data) != START_PAYLOAD:
+        with contextlib.suppress(TelegramError):  # a forged or stale button
+            await query.answer(turns.stale_button_text(turns.known_lang(update, context)))
+        raise ApplicationHandlerStop
+    with contextlib.suppress(TelegramError):  # a query older than 15 s can't be answered
+        await query.answer()
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_reply_markup(reply_markup=None)
+    await start_round(update, context)
     raise ApplicationHandlerStop
 
 
@@ -333,7 +340,7 @@ def register(application: Application) -> None:
     application.add_handler(
         CommandHandler("quiz", quiz_command, filters=new_messages), group=HANDLER_GROUP
     )
-    start_pattern = rf"^(p:{re.escape(START_PAYLOAD)}|{re.escape(NEW_ROUND)})$"
+    start_pattern = rf"^(s:[\w-]{{11}}{re.escape(START_PAYLOAD)}|{re.escape(NEW_ROUND)})$"
     application.add_handler(
         CallbackQueryHandler(start_button, pattern=start_pattern), group=HANDLER_GROUP
     )
