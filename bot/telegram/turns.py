@@ -235,13 +235,16 @@ async def send_html(
     context: Context,
     html_text: str,
     keyboard: InlineKeyboardMarkup | None = None,
+    *,
+    quote: bool = True,
 ) -> None:
+    """`quote=False`: not sent as a reply, so a group sees nothing of the message answered."""
     chat = update.effective_chat
     assert chat is not None
     options = {
         "parse_mode": ParseMode.HTML,
         "link_preview_options": LinkPreviewOptions(is_disabled=True),
-        "reply_parameters": _reply_to(update),
+        "reply_parameters": _reply_to(update) if quote else None,
     }
     try:
         await context.bot.send_message(chat.id, html_text, reply_markup=keyboard, **options)
@@ -256,16 +259,22 @@ async def send_html(
 
 
 async def send_note(
-    update: Update, context: Context, text: str, keyboard: InlineKeyboardMarkup | None = None
+    update: Update,
+    context: Context,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+    *,
+    quote: bool = True,
 ) -> None:
     for piece in split_message(text) or [text]:
-        await send_html(update, context, escape(piece), keyboard)
+        await send_html(update, context, escape(piece), keyboard, quote=quote)
 
 
 async def send_turn(update: Update, context: Context, turn: Turn) -> None:
     chat = update.effective_chat
     assert chat is not None
-    if chat.type != ChatType.PRIVATE and turn.intent in SAFETY_INTENTS:
+    serious = turn.intent in SAFETY_INTENTS or turn.safety_net or getattr(turn, "risk", None)
+    if chat.type != ChatType.PRIVATE and serious:
         await redirect_privately(update, context, turn)
         return
     for reply in turn.replies:
@@ -277,13 +286,16 @@ async def send_turn(update: Update, context: Context, turn: Turn) -> None:
 
 
 async def redirect_privately(update: Update, context: Context, turn: Turn) -> None:
-    """Only a short note and a deep link in the group; crisis also gets 999 and 15999."""
+    """Only a short note and a deep link in the group; crisis also gets 999 and 15999. The
+    note is not a reply: Telegram would show the child's words above it, quoted."""
     lang = turn.lang if turn.lang in LANGS else known_lang(update, context)
     key = "group_redirect_crisis" if turn.intent == "crisis" else "group_redirect"
     link = f"https://t.me/{context.bot.username}?start=child"
     logger.info("Disclosure in a group (update %s): sent the private link", update.update_id)
     button = _PRIVATE_BUTTON.get(lang, _PRIVATE_BUTTON["en"])
-    await send_note(update, context, message_text(key, lang), url_keyboard(button, link))
+    await send_note(
+        update, context, message_text(key, lang), url_keyboard(button, link), quote=False
+    )
 
 
 async def converse(update: Update, context: Context, text: str, *, lang: str | None = None) -> Turn:

@@ -334,6 +334,7 @@ async def test_disclosure_in_group_is_moved_to_a_private_chat(jaga, assistant):
     [[button]] = keyboard(note)
     assert button["url"] == f"https://t.me/{BOT_USERNAME}?start=child"
     assert "999" not in note.params["text"]
+    assert "reply_parameters" not in note.params  # the child's words are not quoted
 
 
 async def test_crisis_in_group_gives_emergency_numbers_and_private_link(jaga, assistant):
@@ -342,6 +343,7 @@ async def test_crisis_in_group_gives_emergency_numbers_and_private_link(jaga, as
     note = (await jaga.wait_sent(GROUP, 1))[0]
     assert "999" in note.params["text"] and "15999" in note.params["text"]
     assert keyboard(note)[0][0]["url"].endswith("?start=child")
+    assert "reply_parameters" not in note.params
 
 
 # -- robustness ------------------------------------------------------------------------------
