@@ -11,6 +11,7 @@
 #
 # Settings come from the environment, or from the file named by JAGA_ENV_FILE (KEY=value
 # lines; keep it chmod 600). Secrets are never passed on a command line and never logged.
+# Logs go to JAGA_LOG_DIR/<service>.log, appended: rotate them with deploy/logrotate.conf.
 #
 #   required: RASA_TOKEN (32+ random characters); with FRONTENDS > 0 also TELEGRAM_BOT_TOKEN,
 #             TELEGRAM_WEBHOOK_URL (https://...), TELEGRAM_WEBHOOK_SECRET and JAGA_ID_SECRET
@@ -31,6 +32,7 @@
 #     JAGA_PYTHON (.venv/bin/python)  JAGA_ENDPOINTS (deploy/endpoints.redis.yml)
 # See docs/production.md.
 set -euo pipefail
+umask 077  # logs, pid files and anything the services write: owner only
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
