@@ -18,7 +18,8 @@ ARG PYTHON_IMAGE=python:3.10.18-slim-bookworm
 # pip and its advisories: see docs/security.md. The image's own pip is upgraded as well.
 ARG PIP_VERSION=26.3
 
-FROM ${PYTHON_IMAGE} AS build
+# What both stages share: the environment, and the base image's own pip upgraded.
+FROM ${PYTHON_IMAGE} AS base
 ARG PIP_VERSION
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -29,7 +30,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PATH=/opt/venv/bin:$PATH
+RUN python -m pip install --upgrade "pip==${PIP_VERSION}"
 
+
+FROM base AS build
+ARG PIP_VERSION
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
@@ -48,23 +53,11 @@ RUN python -m tools.check_data \
          --out models --fixed-model-name jaga --quiet
 
 
-FROM ${PYTHON_IMAGE} AS runtime
-ARG PIP_VERSION
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    PYTHONWARNINGS=ignore \
-    PYTHONHASHSEED=0 \
-    TF_CPP_MIN_LOG_LEVEL=2 \
-    RASA_TELEMETRY_ENABLED=false \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1 \
-    PATH=/opt/venv/bin:$PATH \
-    PYTHONPATH=/app \
+FROM base AS runtime
+ENV PYTHONPATH=/app \
     JAGA_MODEL=/app/models/jaga.tar.gz \
     JAGA_STATS_DB=/app/var/stats.sqlite
-
-RUN python -m pip install --upgrade "pip==${PIP_VERSION}" \
-    && useradd --create-home --uid 10001 jaga
+RUN useradd --create-home --uid 10001 jaga
 
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app

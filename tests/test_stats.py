@@ -15,6 +15,16 @@ SECRET_TEXT = "dia ugut nak sebar gambar aku kalau tak bayar"
 SENDER = "telegram:123456789"
 
 
+def disclosure() -> Turn:
+    return Turn(
+        text=SECRET_TEXT,
+        intent="disclose_sextortion",
+        confidence=1.0,
+        lang="ms",
+        safety_net="disclose_sextortion",
+    )
+
+
 class Clock:
     def __init__(self, day: dt.date) -> None:
         self.day = day
@@ -29,11 +39,7 @@ def test_recording_turns_counts_intents_languages_fallbacks_and_safety(tmp_path)
     stats.record(Turn(text="hai", intent="greet", confidence=0.4, lang="ms"), "b")
     stats.record(Turn(text="??", intent="nlu_fallback", confidence=0.2, lang="ms"), "a")
     stats.record(Turn(text="x", degraded=True, lang="en"), "c")
-    stats.record(
-        Turn(text=SECRET_TEXT, intent="disclose_sextortion", confidence=1.0, lang="ms",
-             safety_net="disclose_sextortion"),
-        "b",
-    )  # fmt: skip
+    stats.record(disclosure(), "b")
     s = stats.summary()
     assert s["turns"] == 5
     assert s["intents"] == {"greet": 2, "degraded": 1, "disclose_sextortion": 1, "nlu_fallback": 1}
@@ -101,11 +107,7 @@ def test_the_table_shows_small_counts_as_less_than_five(tmp_path):
     stats = UsageStats(tmp_path / "stats.sqlite", clock=Clock(dt.date(2026, 11, 27)))
     for i in range(7):
         stats.record(Turn(text="hi", intent="greet", confidence=0.9, lang="en"), f"u{i}")
-    stats.record(
-        Turn(text=SECRET_TEXT, intent="disclose_sextortion", confidence=1.0, lang="ms",
-             safety_net="disclose_sextortion"),
-        "u1",
-    )  # fmt: skip
+    stats.record(disclosure(), "u1")
     table = stats.format_table()
     assert "8 messages, 0 not understood, <5 safety-net triggers" in table
     assert "2026-11-27        7         8          0          <5" in table  # users, messages...
