@@ -34,6 +34,7 @@ _SECONDARY = re.compile(r"\b(?:tingkatan|form|ting)\s*([1-6])\b")
 # Someone else's age: the message is about a son, daughter, sibling or another person.
 _OTHER_PERSON = re.compile(
     r"\b(?:my (?:son|daughter|child|kid|brother|sister|niece|nephew|student)s?|"
+    r"my \d{1,2}\s*(?:yo|y/o|year old|years old)|"
     r"anak|adik|abang|kakak|he|she|dia|his|her|budak|student|murid)\b"
 )
 

@@ -21,6 +21,9 @@ _PARENT = re.compile(
     r"\b(?:my|our)\s+(?:\d{1,2}\s*(?:yo|y/o|year old|years old)\s+)?"
     r"(?:son|sons|daughter|daughters|child|children|kid|kids|boy|girl|teen|teenager|stepson|"
     r"stepdaughter)\b"
+    # "my 12 year old" alone is a child of the writer; "my 12 year old brother" is not.
+    r"|\bmy\s+\d{1,2}\s*(?:yo|y/o|year old|years old)\b(?!\s*(?:brother|sister|bro|sis|"
+    r"cousin|friend|classmate|neighbou?r|adik|abang|kakak))"
     r"|\banak(?:-anak|2)?\s+(?:saya|sy|aku|kami|i|ku)\b|\banak(?:ku|nya saya)\b"
     r"|\b(?:i'?m|i am|im)\s+(?:a\s+)?(?:parent|mum|mom|mother|dad|father|guardian)\b"
     r"|\b(?:saya|sy|aku)\s+(?:seorang\s+)?(?:ibu|bapa|mak|ayah|penjaga)\b"

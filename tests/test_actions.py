@@ -311,13 +311,16 @@ async def test_change_language_without_a_language_offers_all_four():
     assert events == []
 
 
-@pytest.mark.parametrize(("age", "response"), [(9, "under13"), (12, "under13"), (13, "thanks")])
-async def test_acknowledge_age(age, response):
+@pytest.mark.parametrize(
+    ("age", "response"), [(9, "under16"), (12, "under16"), (15, "under16"), (16, "thanks")]
+)
+async def test_acknowledge_age(age, response, monkeypatch):
+    monkeypatch.delenv("WEB_PUBLIC_URL", raising=False)  # the web chat link: tests/test_age_rule.py
     messages, _ = await run(ActionAcknowledgeAge(), make_tracker(age=age))
     assert names(messages) == [f"utter_age_{response}"]
 
 
-async def test_under_13_points_to_a_trusted_adult_and_two_helplines():
+async def test_under_16_points_to_a_trusted_adult_and_two_helplines():
     messages, _ = await run(ActionAcknowledgeAge(), make_tracker(age=10, lang="ms"))
     text = messages[0]["text"]
     assert "orang dewasa yang kamu percaya" in text
