@@ -1,4 +1,4 @@
-"""`python -m bot <command>`: ask, chat, demo, telegram, stats."""
+"""`python -m bot <command>`: ask, chat, demo, web, telegram, stats."""
 
 from __future__ import annotations
 
@@ -127,19 +127,33 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--lang", choices=["en", "ms", "zh", "ta"])
 
     sub.add_parser("demo", help="the classroom web chat on 127.0.0.1 (DEMO_PORT)")
+    web = sub.add_parser("web", help="the web chat: the classroom demo, or --production")
+    web.add_argument(
+        "--production",
+        action="store_true",
+        help="the public web chat behind nginx: Rasa at RASA_URL, limits in REDIS_URL "
+        "(docs/production.md)",
+    )
+    web.add_argument("--port", type=int, help="with --production: instead of WEB_PORT")
     sub.add_parser("telegram", help="the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     sub.add_parser("stats", help="anonymous usage statistics")
 
     args = parser.parse_args(argv)
-    _setup_logging(_settings().log_level if args.command in ("telegram", "demo") else "WARNING")
+    _setup_logging(
+        _settings().log_level if args.command in ("telegram", "demo", "web") else "WARNING"
+    )
     if args.command == "ask":
         return asyncio.run(_ask(args))
     if args.command == "chat":
         return asyncio.run(_chat(args))
-    if args.command == "demo":
+    if args.command == "demo" or (args.command == "web" and not args.production):
         from bot.web.server import main as demo_main
 
         return demo_main() or 0
+    if args.command == "web":
+        from bot.web.production import main as web_main
+
+        return web_main(args.port) or 0
     if args.command == "telegram":
         from bot.telegram.app import main as telegram_main
 

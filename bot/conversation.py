@@ -369,8 +369,16 @@ class BaseAssistant:
     async def _expire_idle(self) -> None:
         now = self._clock()
         idle = [sid for sid, (last, _) in self._seen.items() if now - last > self._ttl]
+        # A store that expires silent conversations by itself (Redis, record_exp) is never told
+        # to forget one here: another process (web chat, front end) may be serving it now.
+        shared = getattr(self._backend, "expires_conversations", False)
         for sender_id in idle:
-            await self._forget(sender_id)
+            if shared:
+                self._seen.pop(sender_id, None)
+                self._carded.discard(sender_id)
+                self._urgent.discard(sender_id)
+            else:
+                await self._forget(sender_id)
 
     def _record(self, turn: Turn, sender_id: str) -> None:
         if self._stats is None:
@@ -490,6 +498,10 @@ class InProcessRasa:
 
 class RemoteRasa:
     """A Rasa server at RASA_URL, through Jaga's own input channel (`bot.rasa_channel`)."""
+
+    # Its tracker store (Redis, `record_exp` in deploy/endpoints.redis.yml) deletes a silent
+    # conversation itself; several front ends and web processes share it.
+    expires_conversations = True
 
     def __init__(self, url: str, token: str | None = None, timeout: float = 2.0) -> None:
         # RASA_URL may list several replicas, comma-separated: a failed call moves on to the

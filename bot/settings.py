@@ -83,6 +83,33 @@ def _float(name: str, value: str | None, default: float, low: float, high: float
     return number
 
 
+def _key_prefix(value: str | None) -> str:
+    if value and not value.isalnum():
+        raise SettingsError("REDIS_KEY_PREFIX may use letters and digits only (as Rasa's)")
+    return value or "jaga"
+
+
+def _rate(name: str, value: str | None, default: tuple[int, float]) -> tuple[int, float]:
+    """`8/10`: at most 8 requests in 10 seconds."""
+    if not value:
+        return default
+    count, _, seconds = value.partition("/")
+    try:
+        limit = (int(count), float(seconds))
+    except ValueError:
+        raise SettingsError(f"{name} must look like 8/10 (requests/seconds): {value!r}") from None
+    if not (1 <= limit[0] <= 100_000 and 1 <= limit[1] <= 3600):
+        raise SettingsError(f"{name}: at least 1 request, in 1 to 3600 seconds: {value!r}")
+    return limit
+
+
+def _leave_url(value: str | None) -> str:
+    """Where "Leave quickly" goes: about:blank, or a neutral http(s) page of your choice."""
+    if not value or value == "about:blank":
+        return "about:blank"
+    return _url("WEB_LEAVE_URL", value) or "about:blank"
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None = field(default=None, repr=False)
@@ -104,6 +131,16 @@ class Settings:
     # Where the Telegram front end remembers which update ids it answered (may hold a password).
     redis_url: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
+    # Redis keys of Jaga's own (the web chat's rate limits) start with this, as Rasa's do.
+    redis_key_prefix: str = "jaga"
+    # The web chat in production (`python -m bot web --production`, docs/production.md).
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8600
+    web_public_url: str | None = None  # https://chat.jaga.example.my, as nginx serves it
+    web_rate_secret: str | None = field(default=None, repr=False)  # keys the hashed IPs
+    web_session_limit: tuple[int, float] = (8, 10.0)  # messages per session per seconds
+    web_ip_limit: tuple[int, float] = (300, 60.0)  # API requests per address per seconds
+    web_leave_url: str = "about:blank"  # where "Leave quickly" goes (replacing the page)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -159,4 +196,12 @@ class Settings:
             stats_db=None if stats == "off" else Path(stats or ROOT / "var" / "stats.sqlite"),
             log_level=(get("JAGA_LOG_LEVEL") or "INFO").upper(),
             redis_url=_redis_url(get("REDIS_URL")),
+            redis_key_prefix=_key_prefix(get("REDIS_KEY_PREFIX")),
+            web_listen=get("WEB_LISTEN") or "127.0.0.1",
+            web_port=_int("WEB_PORT", get("WEB_PORT"), 8600, 1, 65535),
+            web_public_url=_url("WEB_PUBLIC_URL", get("WEB_PUBLIC_URL"), https=True),
+            web_rate_secret=get("WEB_RATE_SECRET"),
+            web_session_limit=_rate("WEB_RATE_SESSION", get("WEB_RATE_SESSION"), (8, 10.0)),
+            web_ip_limit=_rate("WEB_RATE_IP", get("WEB_RATE_IP"), (300, 60.0)),
+            web_leave_url=_leave_url(get("WEB_LEAVE_URL")),
         )

@@ -7,6 +7,8 @@
 #   REDIS_PASSWORD           Rasa's password (user jaga-rasa: conversations and their locks)
 #   REDIS_FRONTEND_PASSWORD  the Telegram front ends' password (user jaga-frontend: the ids
 #                            of answered updates, nothing else)
+#   REDIS_WEB_PASSWORD       the web chat's password (user jaga-web: its rate-limit counters,
+#                            nothing else); only with WEB_PROCESSES > 0
 #   REDIS_KEY_PREFIX         Rasa's key prefix (default jaga)
 #
 #   umask 077; REDIS_PASSWORD=... REDIS_FRONTEND_PASSWORD=... deploy/redis-users.sh > users.acl
@@ -41,6 +43,13 @@ if [ "$REDIS_PASSWORD" = "$REDIS_FRONTEND_PASSWORD" ]; then
   echo "REDIS_PASSWORD and REDIS_FRONTEND_PASSWORD must differ" >&2
   exit 2
 fi
+if [ -n "${REDIS_WEB_PASSWORD:-}" ]; then
+  need REDIS_WEB_PASSWORD
+  if [ "$REDIS_WEB_PASSWORD" = "$REDIS_PASSWORD" ] || [ "$REDIS_WEB_PASSWORD" = "$REDIS_FRONTEND_PASSWORD" ]; then
+    echo "REDIS_WEB_PASSWORD must differ from the other passwords" >&2
+    exit 2
+  fi
+fi
 
 # Commands each user needs: connecting (AUTH, HELLO, PING, SELECT, CLIENT SETNAME), and
 #  Rasa's tracker and lock stores: GET, SET (with EX), DEL, EXISTS;
@@ -49,3 +58,7 @@ connect="+auth +hello +ping +select +client|setname +quit +reset"
 echo "user default off resetkeys resetchannels -@all"
 echo "user jaga-rasa on #$(hash "$REDIS_PASSWORD") resetkeys ~${prefix}:tracker:* ~${prefix}:lock:* resetchannels -@all $connect +get +set +del +exists +expire +ttl +pttl"
 echo "user jaga-frontend on #$(hash "$REDIS_FRONTEND_PASSWORD") resetkeys ~jaga:tg:done:* resetchannels -@all $connect +exists +set"
+# The web chat's rate limits (bot/web/limits.py): one MULTI/EXEC of SET NX PX, INCRBY, PTTL.
+if [ -n "${REDIS_WEB_PASSWORD:-}" ]; then
+  echo "user jaga-web on #$(hash "$REDIS_WEB_PASSWORD") resetkeys ~${prefix}:web:rl:* resetchannels -@all $connect +multi +exec +discard +set +incr +incrby +pttl +pexpire"
+fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Jaga in production on one host: the action server, RASA_REPLICAS Rasa servers sharing Redis,
-# and FRONTENDS Telegram front ends in webhook mode. Every process is supervised: one that
+# FRONTENDS Telegram front ends in webhook mode, and WEB_PROCESSES web chat processes
+# (`python -m bot web --production`, behind nginx). Every process is supervised: one that
 # exits or crashes is started again (with a back-off), so a crash never leaves the bot silent.
 # While a Rasa replica is down the front ends still answer with the safe reply (helplines).
 #
@@ -30,6 +31,10 @@
 #       environment, never on a command line (or set REDIS_URL in the env file yourself)
 #     TICKET_LOCK_LIFETIME (10)  RASA_RESPONSE_TIMEOUT (30)  JAGA_RUN_DIR (var/run)  JAGA_LOG_DIR (var/log)
 #     JAGA_PYTHON (.venv/bin/python)  JAGA_ENDPOINTS (deploy/endpoints.redis.yml)
+#     WEB_PROCESSES (0)  WEB_BASE_PORT (8600)  WEB_LISTEN (127.0.0.1): the public web chat;
+#       with WEB_PROCESSES > 0 also WEB_PUBLIC_URL (https://...) and WEB_RATE_SECRET (32+
+#       random characters, the key of the rate limits' hashed addresses); REDIS_WEB_PASSWORD
+#       (): the web chat's Redis user (jaga-web), or WEB_REDIS_URL; web processes only
 # See docs/production.md.
 set -euo pipefail
 umask 077  # logs, pid files and anything the services write: owner only
@@ -58,6 +63,9 @@ fi
 : "${FRONTENDS:=2}"
 : "${WEBHOOK_BASE_PORT:=8443}"
 : "${TELEGRAM_WEBHOOK_LISTEN:=127.0.0.1}"
+: "${WEB_PROCESSES:=0}"
+: "${WEB_BASE_PORT:=8600}"
+: "${WEB_LISTEN:=127.0.0.1}"
 : "${JAGA_RASA_URL:=}"
 : "${JAGA_MODEL:=$ROOT/models}"
 : "${JAGA_ENDPOINTS:=$ROOT/deploy/endpoints.redis.yml}"
@@ -75,6 +83,12 @@ fi
 : "${JAGA_LOG_DIR:=$ROOT/var/log}"
 : "${JAGA_START_TIMEOUT:=180}"
 : "${ACTION_SERVER_URL:=http://$ACTION_INTERFACE:$ACTION_PORT/webhook}"
+# The web chat's secrets are handed to its processes only (service_command), never exported.
+WEB_RATE_SECRET=${WEB_RATE_SECRET:-}
+REDIS_WEB_PASSWORD=${REDIS_WEB_PASSWORD:-}
+WEB_REDIS_URL=${WEB_REDIS_URL:-}
+export -n WEB_RATE_SECRET REDIS_WEB_PASSWORD WEB_REDIS_URL
+JAGA_ID_SECRET=${JAGA_ID_SECRET:-}  # front ends and web processes need the same one
 export REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD REDIS_KEY_PREFIX JAGA_RECORD_EXP
 export TICKET_LOCK_LIFETIME ACTION_SERVER_URL
 export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
@@ -112,6 +126,20 @@ check_settings() {
       || fail "JAGA_ID_SECRET must be set to 32+ random characters (the key of conversation ids)"
   fi
   [[ -e "$JAGA_MODEL" ]] || fail "No model at JAGA_MODEL=$JAGA_MODEL (run make train)"
+  is_int "$WEB_PROCESSES" || fail "WEB_PROCESSES must be a whole number, got '$WEB_PROCESSES'"
+  is_int "$WEB_BASE_PORT" || fail "WEB_BASE_PORT must be a whole number, got '$WEB_BASE_PORT'"
+  if (( WEB_PROCESSES > 0 )); then
+    [[ "${WEB_PUBLIC_URL:-}" == https://* ]] \
+      || fail "WEB_PUBLIC_URL must be the web chat's public https:// address (nginx serves it)"
+    (( ${#WEB_RATE_SECRET} >= 32 )) || fail "WEB_RATE_SECRET must be set to 32+ random characters"
+    (( ${#JAGA_ID_SECRET} >= 32 )) \
+      || fail "JAGA_ID_SECRET must be set to 32+ random characters (every web process must name a tab's conversation alike)"
+    if [[ -n "${REDIS_USERNAME:-}" && -z "$REDIS_WEB_PASSWORD$WEB_REDIS_URL" ]]; then
+      fail "With Redis users (REDIS_USERNAME), the web chat needs REDIS_WEB_PASSWORD"
+    fi
+    [[ "$REDIS_WEB_PASSWORD" =~ ^[A-Za-z0-9_-]*$ ]] \
+      || fail "REDIS_WEB_PASSWORD may use letters, digits, - and _ only (it goes into a URL)"
+  fi
   if [[ "${JAGA_ENABLE_API:-}" == 1 ]]; then
     RASA_API_TOKEN=${RASA_API_TOKEN:-}
     (( ${#RASA_API_TOKEN} >= 32 )) || fail "JAGA_ENABLE_API=1 needs RASA_API_TOKEN (32+ random characters)"
@@ -182,6 +210,18 @@ frontend_redis_url() {
   fi
 }
 
+# The web chat's Redis URL (its rate-limit counters), with its own user when REDIS_WEB_PASSWORD
+# is set; WEB_REDIS_URL overrides it.
+web_redis_url() {
+  if [[ -n "${WEB_REDIS_URL:-}" ]]; then
+    printf '%s' "$WEB_REDIS_URL"
+  elif [[ -n "${REDIS_WEB_PASSWORD:-}" ]]; then
+    printf 'redis://jaga-web:%s@%s:%s/%s' "$REDIS_WEB_PASSWORD" "$REDIS_HOST" "$REDIS_PORT" "$REDIS_DB"
+  else
+    printf 'redis://%s:%s/%s' "$REDIS_HOST" "$REDIS_PORT" "$REDIS_DB"
+  fi
+}
+
 # CMD: the command (its arguments are public: `ps`); SECRET_ENV: NAME=value pairs exported
 # in the service's own shell before it starts, so that no secret is ever an argument.
 service_command() {
@@ -212,6 +252,18 @@ service_command() {
            TELEGRAM_WEBHOOK_PORT=$((WEBHOOK_BASE_PORT + i - 1))
            TELEGRAM_WEBHOOK_LISTEN="$TELEGRAM_WEBHOOK_LISTEN"
            "$JAGA_PYTHON" -m bot telegram) ;;
+    web-*)
+      local i=${name#web-}
+      local url=${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}
+      # The web chat keeps nothing of a conversation: every turn goes to Rasa, whose tracker
+      # store is Redis; its rate limits are counters in Redis too (keyed hashes, expiring),
+      # under a Redis user of its own (jaga-web) when REDIS_WEB_PASSWORD is set.
+      SECRET_ENV=("WEB_RATE_SECRET=$WEB_RATE_SECRET" "REDIS_URL=$(web_redis_url)")
+      CMD=(env -u REDIS_USERNAME -u REDIS_PASSWORD -u REDIS_FRONTEND_PASSWORD -u RASA_API_TOKEN
+           -u TELEGRAM_BOT_TOKEN -u TELEGRAM_WEBHOOK_SECRET -u TELEGRAM_WEBHOOK_URL
+           RASA_URL="$url"
+           WEB_PORT=$((WEB_BASE_PORT + i - 1)) WEB_LISTEN="$WEB_LISTEN"
+           "$JAGA_PYTHON" -m bot web --production) ;;
     *) fail "unknown service $name" ;;
   esac
 }
@@ -276,8 +328,11 @@ plan() {
   for i in $(seq 1 "$FRONTENDS"); do
     say "frontend-$i: webhook on $TELEGRAM_WEBHOOK_LISTEN:$((WEBHOOK_BASE_PORT + i - 1)) -> ${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}"
   done
+  for i in $(seq 1 "$WEB_PROCESSES"); do
+    say "web-$i: web chat on $WEB_LISTEN:$((WEB_BASE_PORT + i - 1)) for ${WEB_PUBLIC_URL:-?} -> ${JAGA_RASA_URL:-$(rasa_url $(( (i - 1) % RASA_REPLICAS + 1 )))}"
+  done
   say "model: $JAGA_MODEL; logs: $JAGA_LOG_DIR; pid files: $JAGA_RUN_DIR"
-  say "secrets set: $(for s in "${SECRETS[@]}"; do [[ -n "${!s:-}" ]] && printf '%s ' "$s"; done)(values not shown)"
+  say "secrets set: $(for s in "${SECRETS[@]}" WEB_RATE_SECRET REDIS_WEB_PASSWORD WEB_REDIS_URL; do [[ -n "${!s:-}" ]] && printf '%s ' "$s"; done)(values not shown)"
 }
 
 start() {
@@ -296,6 +351,7 @@ start() {
   wait_ready "action server" "http://127.0.0.1:$ACTION_PORT/health"
   for i in $(seq 1 "$RASA_REPLICAS"); do wait_ready "rasa-$i" "$(rasa_url "$i")/webhooks/jaga/"; done
   for i in $(seq 1 "$FRONTENDS"); do supervise "frontend-$i"; done
+  for i in $(seq 1 "$WEB_PROCESSES"); do supervise "web-$i"; done
   say "all started; Ctrl-C or '$0 stop' stops everything"
   while true; do
     sleep 3600 &

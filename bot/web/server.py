@@ -34,6 +34,7 @@ from aiohttp import web
 
 from bot.learning import Content, ContentError, lang_or_default, source_titles
 from bot.settings import Settings, SettingsError
+from bot.web.page import nojs_page
 
 logger = logging.getLogger("bot.web")
 
@@ -89,6 +90,7 @@ TEXTS = {
 ASSISTANT_KEY = web.AppKey("assistant", object)
 CONTENT_KEY = web.AppKey("content", Content)
 SETTINGS_KEY = web.AppKey("settings", Settings)
+HOSTS_KEY = web.AppKey("hosts", tuple)  # the names this server answers for
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -115,15 +117,17 @@ def _host_name(host: str) -> str:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Loopback Host only, same-origin POSTs only, JSON errors, security headers."""
+    """Own Host only (loopback for the demo), same-origin POSTs only, JSON errors, security
+    headers. The chat form posts to /nojs only when JavaScript is off (its body is not read)."""
     is_api = request.path.startswith("/api/")
+    hosts = request.app[HOSTS_KEY]
     try:
         host = _host_name(request.host or "")
-        if host not in LOOPBACK_HOSTS:
-            raise ApiError(421, "bad_request", detail="this server answers only 127.0.0.1")
-        if request.method == "POST":
+        if host not in hosts:
+            raise ApiError(421, "bad_request", detail=f"this server answers only {hosts[0]}")
+        if request.method == "POST" and request.path != "/nojs":  # /nojs acts on nothing
             origin = request.headers.get("Origin")
-            if origin and _host_name(urlparse(origin).netloc) not in LOOPBACK_HOSTS:
+            if origin and _host_name(urlparse(origin).netloc) not in hosts:
                 raise ApiError(403, "bad_request", detail="cross-site request refused")
             if request.content_type != "application/json":
                 raise ApiError(415, "bad_request", detail="send JSON (application/json)")
@@ -261,17 +265,24 @@ def build_app(
     *,
     content: Content | None = None,
     close_assistant: bool = False,
+    hosts: tuple[str, ...] = LOOPBACK_HOSTS,
+    middlewares: tuple[Any, ...] = (),
+    index: Handler = index,
 ) -> web.Application:
     """The web chat as an aiohttp app. `assistant` follows bot.conversation's interface.
 
     The teaching content is loaded (and checked) here, so a broken content file stops the
     demo at start with a clear message instead of half-working in front of a class.
+    Production (bot/web/production.py) passes its public name in `hosts`, its rate limits in
+    `middlewares` (run inside the guard) and the page in the browser's language as `index`.
     """
-    app = web.Application(middlewares=[guard], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[guard, *middlewares], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS_KEY] = settings or Settings()
     app[ASSISTANT_KEY] = assistant
     app[CONTENT_KEY] = content if content is not None else Content.load()
+    app[HOSTS_KEY] = tuple(hosts)
     app.router.add_get("/", index)
+    app.router.add_post("/nojs", nojs_page)
     app.router.add_get("/api/health", health)
     app.router.add_post("/api/message", message)
     app.router.add_post("/api/forget", forget)
@@ -317,6 +328,11 @@ async def serve(
         ) from None
     port = runner.addresses[0][1] if runner.addresses else port
     print(f"Jaga classroom chat: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
+    await serve_until_stopped(runner, handle_signals=handle_signals)
+
+
+async def serve_until_stopped(runner: web.AppRunner, *, handle_signals: bool = True) -> None:
+    """Serves until Ctrl-C or SIGTERM (or until the task is cancelled), then cleans up."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM) if handle_signals else ():

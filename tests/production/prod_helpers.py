@@ -175,7 +175,8 @@ class Cluster:
         )
 
     # lifecycle
-    def start(self) -> None:
+    def start_script(self) -> None:
+        """`run-production.sh start` with script_env(), its output in the log directory."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.script = subprocess.Popen(
             ["bash", str(ROOT / "deploy" / "run-production.sh"), "start"],
@@ -185,6 +186,9 @@ class Cluster:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def start(self) -> None:
+        self.start_script()
         # The expiring server: the same wrapper and endpoint file, other settings.
         env = self.script_env()
         env.update(

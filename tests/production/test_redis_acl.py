@@ -29,6 +29,7 @@ def acl_redis(tmp_path_factory):
     passwords = {
         "REDIS_PASSWORD": secrets.token_urlsafe(32),
         "REDIS_FRONTEND_PASSWORD": secrets.token_urlsafe(32),
+        "REDIS_WEB_PASSWORD": secrets.token_urlsafe(32),
     }
     acl = workdir / "users.acl"
     made = subprocess.run(
@@ -69,7 +70,7 @@ def test_the_acl_file_holds_hashes_only(acl_redis):
     for password in passwords.values():
         assert password not in text
     assert "user default off" in text
-    assert len(re.findall(r" #[0-9a-f]{64} ", text)) == 2
+    assert len(re.findall(r" #[0-9a-f]{64} ", text)) == 3
 
 
 def test_the_script_refuses_weak_or_shared_passwords():
@@ -82,6 +83,11 @@ def test_the_script_refuses_weak_or_shared_passwords():
             "REDIS_PASSWORD": "x" * 40,
             "REDIS_FRONTEND_PASSWORD": "y" * 40,
             "REDIS_KEY_PREFIX": "a:b",
+        },
+        {
+            "REDIS_PASSWORD": "x" * 40,
+            "REDIS_FRONTEND_PASSWORD": "y" * 40,
+            "REDIS_WEB_PASSWORD": "x" * 40,
         },
     ):
         done = subprocess.run(["sh", str(SCRIPT)], env={**base, **env}, capture_output=True)
@@ -148,6 +154,31 @@ async def test_the_front_ends_record_update_ids_and_reach_nothing_else(acl_redis
         lambda: front.set("jagaacl:tracker:child", "x"),
         lambda: front.get("jaga:tg:done:1:42"),  # even its own keys: only EXISTS and SET
         lambda: front.keys("*"),
+    ):
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            forbidden()
+
+
+async def test_the_web_chat_counts_its_rate_limits_and_reaches_nothing_else(acl_redis):
+    import redis
+
+    from bot.web.limits import RateLimiter
+
+    port, passwords, _ = acl_redis
+    url = f"redis://jaga-web:{passwords['REDIS_WEB_PASSWORD']}@127.0.0.1:{port}/0"
+    limiter = RateLimiter(url, "k" * 40, prefix="jagaacl", session=(2, 5.0), ip=(50, 5.0))
+    try:
+        verdicts = [await limiter.check(ip="192.0.2.1", session="web:abcdefgh") for _ in range(3)]
+        assert [v.limit for v in verdicts] == [None, None, "session"]  # counted, not failed open
+    finally:
+        await limiter.close()
+    web = redis.Redis.from_url(url)
+    for forbidden in (
+        lambda: web.get("jagaacl:tracker:child"),  # a conversation
+        lambda: web.get("jaga:tg:done:1:42"),
+        lambda: web.keys("*"),
+        lambda: web.eval("return 1", 0),
+        lambda: web.flushdb(),
     ):
         with pytest.raises(redis.exceptions.NoPermissionError):
             forbidden()

@@ -10,6 +10,8 @@
       lang_label: "Language",
       banner: "Demo — nothing you type is saved",
       banner_more: "This is a chatbot, not a person. In danger now? Call 999.",
+      banner_live: "Chats are forgotten after 1 hour of quiet",
+      leave: "Leave quickly",
       tabs_label: "Sections",
       tab_chat: "Chat",
       tab_scenarios: "Scenarios",
@@ -83,6 +85,8 @@
       lang_label: "Bahasa",
       banner: "Demo — apa yang anda taip tidak disimpan",
       banner_more: "Ini chatbot, bukan manusia. Dalam bahaya? Telefon 999.",
+      banner_live: "Chat dilupakan selepas 1 jam senyap",
+      leave: "Keluar cepat",
       tabs_label: "Bahagian",
       tab_chat: "Chat",
       tab_scenarios: "Senario",
@@ -159,6 +163,8 @@
       lang_label: "语言",
       banner: "演示版 — 对话不会长期保存",
       banner_more: "这是聊天机器人，不是真人。现在有危险？打 999。",
+      banner_live: "安静 1 小时后，聊天会被忘记",
+      leave: "快速离开",
       tabs_label: "栏目",
       tab_chat: "聊天",
       tab_scenarios: "情景",
@@ -233,6 +239,8 @@
       lang_label: "மொழி",
       banner: "டெமோ — உரையாடல் நீண்ட நேரம் சேமிக்கப்படாது",
       banner_more: "இது ஒரு chatbot, மனிதர் இல்லை. இப்போது ஆபத்தா? 999 அழை.",
+      banner_live: "1 மணி நேரம் அமைதியாக இருந்தால் chat மறக்கப்படும்",
+      leave: "விரைவாக வெளியேறு",
       tabs_label: "பகுதிகள்",
       tab_chat: "Chat",
       tab_scenarios: "சூழ்நிலைகள்",
@@ -689,6 +697,37 @@
     });
   }
 
+  // ------------------------------------------------------------------ leave quickly
+
+  // The public web chat shows "Leave quickly" and "Clear this chat" at all times (#quick).
+  // Leaving forgets the conversation, wipes this tab's copy and replaces the page in the
+  // history (location.replace), so Back does not bring the chat up again.
+  function setupQuickExit() {
+    const bar = $("quick");
+    if (!bar || bar.hidden) return;
+    $("clear").addEventListener("click", () => $("forget").click());
+    $("leave").addEventListener("click", (e) => {
+      e.preventDefault();
+      const target = $("leave").href || "about:blank";
+      const session = state.session;
+      $("log").replaceChildren();
+      $("msg").value = "";
+      if (store) store.clear();
+      try {
+        fetch("/api/forget", {
+          method: "POST",
+          keepalive: true,
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ session }),
+        }).catch(() => {});
+      } catch (err) {
+        /* the server forgets idle chats anyway */
+      }
+      window.location.replace(target);
+    });
+  }
+
   // ------------------------------------------------------------------ scenarios
 
   async function loadScenarios() {
@@ -966,7 +1005,9 @@
     const saved = store && store.getItem("jaga.lang");
     const browser = (navigator.language || "en").toLowerCase();
     const fromBrowser = browser.replace(/^(id|in)\b/, "ms").split(/[-_]/)[0];
-    state.lang = saved && UI[saved] ? saved : UI[fromBrowser] ? fromBrowser : "en";
+    // The public web chat's server picked the language the browser asks for (Accept-Language).
+    const served = document.documentElement.dataset.lang;
+    state.lang = saved && UI[saved] ? saved : served && UI[served] ? served : UI[fromBrowser] ? fromBrowser : "en";
     // A fresh conversation on every page load; the previous one (if any) is forgotten.
     const previous = store && store.getItem("jaga.session");
     state.session = newSessionId();
@@ -978,6 +1019,7 @@
     });
     setupTabs();
     setupChat();
+    setupQuickExit();
     setupScenarios();
     setupQuiz();
     applyLanguage();
