@@ -1,15 +1,24 @@
 """A bounded load test of the production stack, on loopback only, into reports/loadtest.md.
 
-    python -m tools.loadtest [--replicas 1,2] [--users 60] [--messages 5] [--concurrency 30]
-                             [--max-seconds 90] [--out reports/loadtest.md]
+    python -m tools.loadtest [--replicas 1,2] [--channels telegram,web] [--users 60]
+                             [--messages 5] [--concurrency 30] [--max-seconds 90]
+                             [--out reports/loadtest.md]
 
 For each number of Rasa replicas it starts `deploy/run-production.sh` (the action server,
-the replicas on Redis and FRONTENDS Telegram front ends in webhook mode), with a fake Telegram
-Bot API in this process. Simulated children post updates to the front ends' webhooks, as
-nginx would pass them from Telegram, and each waits for Jaga's answer (the first sendMessage
-to their chat) before typing again. It measures throughput (answers per second), latency to
-the first reply (p50, p95, max), errors (webhook refused, no answer within --answer-timeout)
-and safe-fallback replies (Rasa too slow or down), and the replicas' memory.
+the replicas on Redis, FRONTENDS Telegram front ends in webhook mode and WEB_PROCESSES web
+chat processes), with a fake Telegram Bot API in this process, then loads each channel in
+turn:
+
+- telegram: simulated children post updates to the front ends' webhooks, as nginx would pass
+  them from Telegram, and each waits for Jaga's answer (the first sendMessage to their chat)
+  before typing again;
+- web: simulated children post to the web chat's /api/message, round robin over the web
+  processes as nginx would, each with a session id and an address of its own (X-Real-IP), so
+  the shared rate limits in Redis are counted as in production; the answer is the response.
+
+It measures throughput (answers per second), latency to the first reply (p50, p95, max),
+errors (refused, no answer within --answer-timeout), rate-limit refusals (web), safe-fallback
+replies (Rasa too slow or down), and the replicas' memory.
 
 Bounded: at most users x messages updates and --max-seconds per run; nothing leaves 127.0.0.1.
 Needs Redis (REDIS_HOST, default 127.0.0.1:6379; it uses db JAGA_LOADTEST_REDIS_DB, 7, and a
@@ -114,16 +123,27 @@ class Stack:
     model: Path
     workdir: Path
     redis_db: int
+    web: int = 0
     prefix: str = field(default_factory=lambda: "jagaload" + uuid.uuid4().hex[:10])
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen | None = None
     rasa_port: int = 0
     webhook_port: int = 0
+    web_port: int = 0
 
     def start(self) -> None:
         self.rasa_port = free_ports(self.replicas)
         self.webhook_port = free_ports(self.frontends)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "RASA_"))}
+        self.web_port = free_ports(max(1, self.web))
+        prefixes = ("TELEGRAM_", "RASA_", "WEB_", "REDIS_URL", "JAGA_ID_SECRET")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        env.update(
+            WEB_PROCESSES=str(self.web),
+            WEB_BASE_PORT=str(self.web_port),
+            WEB_PUBLIC_URL="https://loadtest.invalid",
+            WEB_RATE_SECRET=secrets.token_urlsafe(32),
+            JAGA_ID_SECRET=secrets.token_urlsafe(32),  # all processes name a conversation alike
+        )
         env.update(
             RASA_TOKEN=secrets.token_urlsafe(32),
             RASA_REPLICAS=str(self.replicas),
@@ -164,6 +184,9 @@ class Stack:
             f"http://127.0.0.1:{self.webhook_port + i}/{WEBHOOK_PATH}"
             for i in range(self.frontends)
         ]
+
+    def web_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{self.web_port + i}/api/message" for i in range(self.web)]
 
     def rss_mb(self) -> dict[str, float]:
         """Resident memory of each Rasa replica (Linux /proc)."""
@@ -220,11 +243,13 @@ def ports_open(ports: list[int]) -> bool:
 @dataclass
 class Result:
     replicas: int
-    frontends: int
+    frontends: int  # Telegram front ends, or web processes for the web channel
+    channel: str = "telegram"
     sent: int = 0
     answered: int = 0
     refused: int = 0
     unanswered: int = 0
+    rate_limited: int = 0
     safe_fallback: int = 0
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -315,42 +340,116 @@ async def run_load(
     result.seconds = time.perf_counter() - started
 
 
-async def scenario(replicas: int, args: argparse.Namespace, workdir: Path) -> Result:
+async def run_web_load(stack: Stack, result: Result, args: argparse.Namespace) -> None:
+    """Children in the web chat: each a session and an address; the answer is the response."""
+    import aiohttp
+
+    from bot import messages
+
+    safe = {messages.text("safe_fallback", lang) for lang in ("en", "ms")}
+    next_url = itertools.cycle(stack.web_urls())  # nginx's round robin
+    deadline = time.perf_counter() + args.max_seconds
+    gate = asyncio.Semaphore(args.concurrency)
+    rng = random.Random(43)
+
+    async def child(session: aiohttp.ClientSession, number: int) -> None:
+        web_session = f"web:load{number:06d}{secrets.token_hex(8)}"
+        headers = {"X-Real-IP": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"}
+        async with gate:
+            for _ in range(args.messages):
+                if time.perf_counter() > deadline:
+                    result.stopped_early = True
+                    return
+                body = {"session": web_session, "text": rng.choice(MESSAGES)}
+                body["lang"] = "ms" if number % 2 else "en"
+                result.sent += 1
+                sent_at = time.perf_counter()
+                try:
+                    async with session.post(next(next_url), json=body, headers=headers) as r:
+                        data = await r.json(content_type=None)
+                        status = r.status
+                except asyncio.TimeoutError:
+                    result.unanswered += 1
+                    continue
+                except aiohttp.ClientError:
+                    result.refused += 1
+                    continue
+                if status == 429:
+                    result.rate_limited += 1
+                    continue
+                if status != 200:
+                    result.refused += 1
+                    continue
+                result.answered += 1
+                result.latencies.append(time.perf_counter() - sent_at)
+                if data.get("text") in safe:
+                    result.safe_fallback += 1
+                await asyncio.sleep(args.think)
+
+    started = time.perf_counter()
+    timeout = aiohttp.ClientTimeout(total=args.answer_timeout)
+    connector = aiohttp.TCPConnector(limit=args.concurrency * 2)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(child(session, n) for n in range(args.users)))
+    result.seconds = time.perf_counter() - started
+
+
+async def scenario(replicas: int, args: argparse.Namespace, workdir: Path) -> list[Result]:
+    """One stack with `replicas` Rasa replicas; each channel's load in turn on it."""
     api = FakeTelegram()
     await api.start()
+    telegram = "telegram" in args.channels
+    web = args.web if "web" in args.channels else 0
+    frontends = args.frontends if telegram else 0
     stack = Stack(
-        replicas, args.frontends, api.api_url, args.model, workdir / f"r{replicas}", args.redis_db
+        replicas, frontends, api.api_url, args.model, workdir / f"r{replicas}", args.redis_db, web
     )
-    result = Result(replicas, args.frontends)
+    results = []
     started = time.perf_counter()
-    print(f"[loadtest] {replicas} replica(s), {args.frontends} front ends: starting", flush=True)
+    print(
+        f"[loadtest] {replicas} replica(s), {frontends} front ends, {web} web processes: starting",
+        flush=True,
+    )
     try:
         stack.start()
-        ports = [stack.webhook_port + i for i in range(args.frontends)]
-        while not (ports_open(ports) and len(api.called("setWebhook")) >= args.frontends):
+        ports = [stack.webhook_port + i for i in range(frontends)]
+        ports += [stack.web_port + i for i in range(web)]
+        while not (ports_open(ports) and len(api.called("setWebhook")) >= frontends):
             if not stack.alive():
                 raise RuntimeError(f"run-production.sh stopped; see {stack.workdir}/log")
             if time.perf_counter() - started > args.start_timeout:
                 raise RuntimeError(f"not ready after {args.start_timeout} s; see {stack.workdir}")
             await asyncio.sleep(0.5)
-        result.start_seconds = time.perf_counter() - started
-        result.rss_before = stack.rss_mb()
-        # Warm-up: one message through each front end, not measured.
-        warm = argparse.Namespace(**{**vars(args), "users": args.frontends, "messages": 1})
-        await run_load(api, stack, Result(replicas, args.frontends), warm)
-        print(f"[loadtest] ready after {result.start_seconds:.0f} s; load running", flush=True)
-        await run_load(api, stack, result, args)
-        result.rss_after = stack.rss_mb()
+        start_seconds = time.perf_counter() - started
+        # Warm-up: one message through each front end and web process, not measured.
+        if telegram:
+            warm = argparse.Namespace(**{**vars(args), "users": frontends, "messages": 1})
+            await run_load(api, stack, Result(replicas, frontends), warm)
+        if web:
+            warm = argparse.Namespace(**{**vars(args), "users": web, "messages": 1})
+            await run_web_load(stack, Result(replicas, web, "web"), warm)
+        print(f"[loadtest] ready after {start_seconds:.0f} s; load running", flush=True)
+        for channel in args.channels:
+            result = Result(replicas, frontends if channel == "telegram" else web, channel)
+            result.start_seconds = start_seconds
+            result.rss_before = stack.rss_mb()
+            if channel == "telegram":
+                await run_load(api, stack, result, args)
+            else:
+                await run_web_load(stack, result, args)
+            result.rss_after = stack.rss_mb()
+            results.append(result)
+            print(
+                f"[loadtest] {replicas} replica(s), {channel}: {result.answered}/{result.sent} "
+                f"answered in {result.seconds:.1f} s, p95 {result.percentile(0.95) * 1000:.0f} "
+                f"ms, errors {result.refused + result.unanswered}, rate-limited "
+                f"{result.rate_limited}, safe fallback {result.safe_fallback}",
+                flush=True,
+            )
     finally:
         await api.stop()
         stack.stop()
-    print(
-        f"[loadtest] {replicas} replica(s): {result.answered}/{result.sent} answered in "
-        f"{result.seconds:.1f} s, p95 {result.percentile(0.95) * 1000:.0f} ms, "
-        f"errors {result.refused + result.unanswered}, safe fallback {result.safe_fallback}",
-        flush=True,
-    )
-    return result
+    return results
 
 
 # -- the report --------------------------------------------------------------------------------
@@ -369,57 +468,70 @@ def cpu_name() -> str:
 def report(results: list[Result], args: argparse.Namespace) -> str:
     ms = lambda s: f"{s * 1000:.0f}"  # noqa: E731
     lines = [
-        "# Load test: fake Bot API -> webhook front ends -> Rasa replicas on Redis",
+        "# Load test: Telegram and the web chat -> Rasa replicas on Redis",
         "",
         "Generated by `python -m tools.loadtest` (`make loadtest`) "
         f"on {time.strftime('%Y-%m-%d')}. "
         f"Machine: {os.cpu_count()} CPU(s), {cpu_name()}, Python {platform.python_version()}. "
         "Everything on 127.0.0.1: the production script `deploy/run-production.sh` (action "
         f"server, Rasa replicas with the Redis tracker and lock stores, {args.frontends} "
-        "Telegram front ends in webhook mode), a fake Telegram Bot API in the load generator.",
+        f"Telegram front ends in webhook mode, {args.web} web chat processes with their rate "
+        "limits in Redis), a fake Telegram Bot API in the load generator.",
         "",
-        f"Load: {args.users} simulated children, {args.messages} messages each "
-        f"({args.users * args.messages} updates at most), at most {args.concurrency} typing at "
-        f"once; each waits for the answer (and {args.think:.1f} s) before the next message. "
-        f"Updates are posted round robin to the front ends' webhooks, as nginx would. "
-        f"Bounded to {args.max_seconds:.0f} s per run; an answer later than "
-        f"{args.answer_timeout:.0f} s counts as an error.",
+        f"Load, per channel: {args.users} simulated children, {args.messages} messages each "
+        f"({args.users * args.messages} messages at most), at most {args.concurrency} typing "
+        f"at once; each waits for the answer (and {args.think:.1f} s) before the next message. "
+        "Telegram updates are posted round robin to the front ends' webhooks, web chat "
+        "messages round robin to the web processes' /api/message (each child with a session "
+        "and an address of its own), as nginx would. The channels are loaded one after the "
+        f"other on the same stack. Bounded to {args.max_seconds:.0f} s per run; an answer "
+        f"later than {args.answer_timeout:.0f} s counts as an error.",
         "",
-        "Latency is from posting the update to the first sendMessage to that chat. "
+        "Latency: Telegram, from posting the update to the first sendMessage to that chat; "
+        "web, the /api/message round trip (all the bubbles at once). "
         '"Safe fallback" counts answers that were the helplines reply because Rasa did not '
-        "answer within the reply timeout (2 s): the child still got an answer.",
+        "answer within the reply timeout (2 s): the child still got an answer. "
+        '"Rate-limited" counts web messages refused by the per-session or per-address limit '
+        "(kindly, with 999 and 15999).",
         "",
-        "| Rasa replicas | front ends | updates | answered | errors | safe fallback | "
-        "throughput (answers/s) | p50 ms | p95 ms | max ms | Rasa RSS MB (before -> after) | "
-        "start s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| channel | Rasa replicas | front ends / web processes | messages | answered | errors "
+        "| rate-limited | safe fallback | throughput (answers/s) | p50 ms | p95 ms | max ms "
+        "| Rasa RSS MB (before -> after) | start s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
-    for r in results:
+    for r in sorted(results, key=lambda r: (r.channel != "telegram", r.replicas)):
         rss = ", ".join(
             f"{name} {r.rss_before.get(name, 0):.0f}->{r.rss_after.get(name, 0):.0f}"
             for name in sorted(r.rss_after or r.rss_before)
         )
         lines.append(
-            f"| {r.replicas} | {r.frontends} | {r.sent} | {r.answered} | "
-            f"{r.refused + r.unanswered} | {r.safe_fallback} | "
+            f"| {r.channel} | {r.replicas} | {r.frontends} | {r.sent} | {r.answered} | "
+            f"{r.refused + r.unanswered} | {r.rate_limited} | {r.safe_fallback} | "
             f"{r.answered / r.seconds if r.seconds else 0:.1f} | {ms(r.percentile(0.5))} | "
             f"{ms(r.percentile(0.95))} | {ms(max(r.latencies) if r.latencies else 0)} | "
             f"{rss} | {r.start_seconds:.0f} |"
         )
-    lines += ["", "Errors are refused webhook posts plus updates left without any answer."]
+    lines += ["", "Errors are refused posts plus messages left without any answer."]
     if any(r.stopped_early for r in results):
-        lines.append("Some runs hit the time bound before sending every update.")
-    if len(results) >= 2 and results[0].seconds and results[-1].seconds:
-        a, b = results[0], results[-1]
-        ratio = (b.answered / b.seconds) / (a.answered / a.seconds) if a.answered else 0
+        lines.append("Some runs hit the time bound before sending every message.")
+    for channel in args.channels:
+        runs = [r for r in results if r.channel == channel and r.seconds and r.answered]
+        if len(runs) >= 2:
+            a, b = runs[0], runs[-1]
+            ratio = (b.answered / b.seconds) / (a.answered / a.seconds)
+            lines += [
+                "",
+                f"{channel}: {b.replicas} replicas gave {ratio:.2f}x the throughput of "
+                f"{a.replicas} (p95 {ms(a.percentile(0.95))} -> {ms(b.percentile(0.95))} ms).",
+            ]
+    if len({r.replicas for r in results}) >= 2:
         lines += [
             "",
-            f"{b.replicas} replicas gave {ratio:.2f}x the throughput of {a.replicas} "
-            f"(p95 {ms(a.percentile(0.95))} -> {ms(b.percentile(0.95))} ms). Each Rasa replica "
-            "is one Python process and uses one CPU core; on this machine the front ends, "
-            "the action server, Redis and the load generator share the same "
-            f"{os.cpu_count()} core(s), so more replicas help only while cores are free. "
-            "On a production host, plan one replica per core left after the front ends.",
+            "Each Rasa replica is one Python process and uses one CPU core; on this machine "
+            "the front ends, the web processes, the action server, Redis and the load "
+            f"generator share the same {os.cpu_count()} core(s), so more replicas help only "
+            "while cores are free. On a production host, plan one replica per core left "
+            "after the front ends and web processes.",
         ]
     if results:
         mean = statistics.mean(r.percentile(0.95) for r in results)
@@ -439,7 +551,9 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--replicas", default="1,2", help="comma-separated replica counts")
+    parser.add_argument("--channels", default="telegram,web", help="telegram, web or both")
     parser.add_argument("--frontends", type=int, default=2)
+    parser.add_argument("--web", type=int, default=2, help="web chat processes")
     parser.add_argument("--users", type=int, default=60)
     parser.add_argument("--messages", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=30)
@@ -458,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "loadtest.md")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     args = parser.parse_args(argv)
+    args.channels = [c.strip() for c in args.channels.split(",") if c.strip()]
+    if not args.channels or set(args.channels) - {"telegram", "web"}:
+        parser.error("--channels: telegram, web or telegram,web")
     if args.users * args.messages > 5000 or args.max_seconds > 600:
         parser.error("the load test is bounded: at most 5000 updates and 600 s per run")
     if not args.model.exists():
@@ -471,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="jaga-loadtest-") as tmp:
         for count in replicas:
-            results.append(asyncio.run(scenario(count, args, Path(tmp))))
+            results.extend(asyncio.run(scenario(count, args, Path(tmp))))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report(results, args), encoding="utf-8")
     if args.json:
