@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.fake_bot_api import FakeBotApi
+from tools.fake_bot_api import BOT_ID, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:LOADTEST-abcdefghijklmnopqrstuvwxyz"
@@ -222,6 +222,8 @@ class Stack:
             db=self.redis_db,
         )
         keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
+        # The ids of the updates the front ends answered (the fake bot's id is the test's own).
+        keys += list(client.scan_iter(match=f"jaga:tg:done:{BOT_ID}:*", count=1000))
         if keys:
             client.delete(*keys)
         client.close()
