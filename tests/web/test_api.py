@@ -44,7 +44,7 @@ async def test_index_is_served_with_security_headers(client):
     assert r.headers["X-Frame-Options"] == "DENY"
     assert r.headers["Referrer-Policy"] == "no-referrer"
     html = await r.text()
-    assert "Demo — nothing you type is saved" in html
+    assert "Demo — your chat is forgotten after an hour of quiet, never shared" in html
 
 
 async def test_static_files_have_no_inline_script_and_no_outside_address(client):

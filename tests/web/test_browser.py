@@ -171,7 +171,7 @@ def send(page, text: str) -> None:
 def test_page_loads_with_no_outside_request(page, server):
     p = page.page
     assert p.title().startswith("Jaga")
-    assert p.locator("#banner").inner_text().startswith("Demo — nothing you type is saved")
+    assert p.locator("#banner").inner_text().startswith("Demo — your chat is forgotten after an hour of quiet, never shared")
     assert page.requests, "no request recorded"
     outside = [u for u in page.requests if not u.startswith(server.url)]
     assert not outside, f"requests outside 127.0.0.1: {outside}"
@@ -198,7 +198,7 @@ def test_chat_in_english_and_malay(page, server):
     p.click("button[data-lang='ms']")
     assert p.get_attribute("html", "lang") == "ms"
     assert p.locator("#tab-scenarios").inner_text() == "Senario"
-    assert "tidak disimpan" in p.locator("#banner").inner_text()
+    assert "dilupakan selepas sejam senyap" in p.locator("#banner").inner_text()
     assert p.locator("button[data-lang='ms']").get_attribute("aria-pressed") == "true"
     send(p, "apa itu grooming")
     reply_ms = bot_messages(p).last.inner_text()

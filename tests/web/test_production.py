@@ -186,7 +186,7 @@ async def test_the_classroom_demo_page_is_unchanged(fake):
         html = await r.text()
     assert html == (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     assert '<div class="quick" id="quick" hidden>' in html
-    assert "Demo — nothing you type is saved" in html
+    assert "Demo — your chat is forgotten after an hour of quiet, never shared" in html
 
 
 def test_a_page_the_server_cannot_fill_in_stops_the_start(tmp_path):
