@@ -7,7 +7,14 @@ from typing import Any, Dict
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 
@@ -42,3 +49,32 @@ def add_entity(message: Message, name: str, value: str, extractor: str) -> None:
         "extractor": extractor,
     }
     message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
+
+
+def typed_text(message: Message) -> str | None:
+    """The text a person typed, or None for an empty message or a button/command ("/...")."""
+    text = message.get(TEXT)
+    if not isinstance(text, str) or not text or text.startswith("/"):
+        return None
+    return text
+
+
+def raise_intent(message: Message, name: str) -> None:
+    """Makes `name` the message's intent (confidence 1.0), first in the ranking, and keeps the
+    intent it replaces in the ranking so reports can still see what the model said."""
+    current = message.get(INTENT) or {}
+    current_name = current.get(INTENT_NAME_KEY)
+    ranking = [
+        dict(r) for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name
+    ]
+    if current_name and not any(r.get(INTENT_NAME_KEY) == current_name for r in ranking):
+        ranking.insert(
+            0,
+            {
+                INTENT_NAME_KEY: current_name,
+                PREDICTED_CONFIDENCE_KEY: current.get(PREDICTED_CONFIDENCE_KEY, 0.0),
+            },
+        )
+    raised = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, raised, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [dict(raised)] + ranking, add_to_output=True)

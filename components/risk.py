@@ -31,11 +31,10 @@ from rasa.shared.nlu.constants import (
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
-    TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.base import RuleComponent
+from components.base import RuleComponent, raise_intent, typed_text
 from components.text import normalise
 
 RISK_FILE = Path(__file__).with_name("risk.yml")
@@ -203,22 +202,14 @@ class RiskScorer(RuleComponent):
         return messages
 
     def _process(self, message: Message) -> None:
-        text = message.get(TEXT)
-        if not isinstance(text, str) or not text or text.startswith("/"):
+        text = typed_text(message)
+        if text is None:
             return  # buttons and commands carry their own intent
-        current = message.get(INTENT) or {}
-        name = current.get(INTENT_NAME_KEY)
+        name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         try:
             risk = assess(text, message.get(INTENT_RANKING_KEY) or [], name)
         except Exception:  # noqa: BLE001 - scoring must never take the bot down
             return
         message.set("risk", risk.as_dict(), add_to_output=True)
         if risk.level == "danger" and name not in SAFETY_INTENTS:
-            ranking = [
-                dict(r)
-                for r in (message.get(INTENT_RANKING_KEY) or [])
-                if r.get(INTENT_NAME_KEY) != "crisis"
-            ]
-            raised = {INTENT_NAME_KEY: "crisis", PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, raised, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [dict(raised)] + ranking, add_to_output=True)
+            raise_intent(message, "crisis")

@@ -30,13 +30,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
-    TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.base import RuleComponent
+from components.base import RuleComponent, raise_intent, typed_text
 from components.text import clean, normalise
 
 PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
@@ -557,8 +555,8 @@ class SafetyNet(RuleComponent):
         return messages
 
     def _process(self, message: Message) -> None:
-        text = message.get(TEXT)
-        if not isinstance(text, str) or not text or text.startswith("/"):
+        text = typed_text(message)
+        if text is None:
             return  # buttons and commands carry their own intent
         try:
             found = self.patterns.classify(text)
@@ -570,22 +568,7 @@ class SafetyNet(RuleComponent):
         current_name = current.get(INTENT_NAME_KEY)
         if priority(found.category) <= priority(current_name):
             return
-        ranking = [
-            dict(r)
-            for r in (message.get(INTENT_RANKING_KEY) or [])
-            if r.get(INTENT_NAME_KEY) != found.category
-        ]
-        if current_name and not any(r.get(INTENT_NAME_KEY) == current_name for r in ranking):
-            ranking.insert(
-                0,
-                {
-                    INTENT_NAME_KEY: current_name,
-                    PREDICTED_CONFIDENCE_KEY: current.get(PREDICTED_CONFIDENCE_KEY, 0.0),
-                },
-            )
-        new_intent = {INTENT_NAME_KEY: found.category, PREDICTED_CONFIDENCE_KEY: 1.0}
-        message.set(INTENT, new_intent, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [dict(new_intent)] + ranking, add_to_output=True)
+        raise_intent(message, found.category)
         message.set(
             "safety_net",
             {
