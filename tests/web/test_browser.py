@@ -171,7 +171,11 @@ def send(page, text: str) -> None:
 def test_page_loads_with_no_outside_request(page, server):
     p = page.page
     assert p.title().startswith("Jaga")
-    assert p.locator("#banner").inner_text().startswith("Demo — your chat is forgotten after an hour of quiet, never shared")
+    assert (
+        p.locator("#banner")
+        .inner_text()
+        .startswith("Demo — your chat is forgotten after an hour of quiet, never shared")
+    )
     assert page.requests, "no request recorded"
     outside = [u for u in page.requests if not u.startswith(server.url)]
     assert not outside, f"requests outside 127.0.0.1: {outside}"
