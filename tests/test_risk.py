@@ -168,3 +168,13 @@ async def test_a_script_jaga_cannot_read_gets_the_helplines_not_okay(assistant):
     assert "Okay!" not in text
     assert "999" in first(turn) and "15999" in first(turn)
     assert "华语" in first(turn) and "தமிழ்" in first(turn)
+
+
+@pytest.mark.parametrize("text", ["what's the weather tomorrow", "siapa menang bola semalam"])
+async def test_an_unrelated_question_never_turns_a_child_away(assistant, text):
+    """A misread message lands here too: the reply invites them to say what worries them and
+    keeps 15999 and 999 in its first bubble."""
+    turn = await assistant.respond(new_user(), text)
+    assert turn.intent == "out_of_scope"
+    assert "can't help" not in first(turn) and "tak dapat bantu" not in first(turn)
+    assert "15999" in first(turn) and "999" in first(turn)
