@@ -31,6 +31,7 @@ from typing import Any, Callable, Collection, Protocol
 from bot import messages
 from bot.replies import Reply, Turn
 from bot.settings import ROOT, Settings
+from components.intents import SAFETY_INTENTS
 from components.lexicon import detect_language
 from components.pii import Redaction, redact
 from components.text import MAX_MESSAGE_CHARS, clean
@@ -38,7 +39,6 @@ from components.text import MAX_MESSAGE_CHARS, clean
 logger = logging.getLogger(__name__)
 
 FORGET_INTENT = "forget_me"
-SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 CONVERSATION_TTL = 60 * 60  # seconds of silence after which a conversation is forgotten
 
 

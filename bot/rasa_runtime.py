@@ -15,7 +15,6 @@ from bot.replies import Button, Reply
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "ms", "zh", "ta")
-SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 
 
 def quiet_rasa_logs() -> None:
@@ -214,30 +213,19 @@ async def handle_turn(
     }
 
 
-# Mandarin and Tamil are newer than English and Malay: an answer not yet translated is sent
-# in English after one line in the child's language that says so and keeps the helplines.
-UNTRANSLATED_NOTE = {
-    "zh": (
-        "（这个回答还没有华语版本，下面是英文。"
-        "紧急情况请打 999；想找人聊：Talian Kasih 15999，24 小时。）"
-    ),
-    "ta": (
-        "(இந்தப் பதில் இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளது. "
-        "அவசரத்தில் 999; பேச: Talian Kasih 15999, 24 மணி நேரம்.)"
-    ),
-}
-_SCRIPT = {"zh": ("\u4e00", "\u9fff"), "ta": ("\u0b80", "\u0bff")}
-
-
 def note_untranslated(messages: list[dict], lang: str | None) -> None:
-    """Puts the "not translated yet" line before the first bubble not in the child's script."""
-    if lang not in UNTRANSLATED_NOTE:
+    """Mandarin and Tamil are newer than English and Malay: before the first bubble that is not
+    yet in the child's script, one line in their language says so and keeps the helplines
+    (`untranslated_note` in bot/messages.yml)."""
+    if lang not in ("zh", "ta"):
         return
-    low, high = _SCRIPT[lang]
+    from bot import messages as texts
+    from components.lexicon import script_language
+
     for index, message in enumerate(messages):
         text = message.get("text") or ""
-        if text and not any(low <= ch <= high for ch in text):
-            messages.insert(index, {"text": UNTRANSLATED_NOTE[lang]})
+        if text and script_language(text) != lang:
+            messages.insert(index, {"text": texts.text("untranslated_note", lang)})
             return
 
 

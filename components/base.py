@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
@@ -30,6 +30,18 @@ class RuleComponent(GraphComponent):
         execution_context: ExecutionContext,
     ) -> GraphComponent:
         return cls()
+
+
+class MessageRule(RuleComponent):
+    """A rule component that looks at each message on its own (`_process`)."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process(message)
+        return messages
+
+    def _process(self, message: Message) -> None:
+        raise NotImplementedError
 
 
 def has_entity(message: Message, name: str) -> bool:

@@ -14,9 +14,8 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.base import RuleComponent, add_entity, has_entity
+from components.intents import SAFETY_INTENTS
 from components.lexicon import UNREADABLE, detect_language, requested_language, script_language
-
-SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 
 __all__ = ["LanguageDetector", "detect_language", "requested_language"]
 

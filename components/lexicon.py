@@ -68,7 +68,8 @@ TAMIL_ROMAN = set(
     """.split()
 )
 # Letters by script: Han (Chinese) and Tamil are read; other scripts Jaga cannot read yet.
-_HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_HAN = HAN_RANGES
 _TAMIL = ((0x0B80, 0x0BFF),)
 UNREADABLE = "other"  # what `script_language` returns for a script Jaga cannot read
 

@@ -34,11 +34,11 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.base import RuleComponent, raise_intent, typed_text
+from components.base import MessageRule, raise_intent, typed_text
+from components.intents import SAFETY_INTENTS
 from components.text import normalise
 
 RISK_FILE = Path(__file__).with_name("risk.yml")
-SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 LEVELS = ("none", "concern", "danger")
 CHECK_IN_ACTION = "action_risk_check_in"
 CRISIS_ACTION = "action_crisis"
@@ -193,13 +193,8 @@ def conversation_level(
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RiskScorer(RuleComponent):
+class RiskScorer(MessageRule):
     """Adds `risk` to every parse result; raises a message at `danger` to `crisis`."""
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self._process(message)
-        return messages
 
     def _process(self, message: Message) -> None:
         text = typed_text(message)

@@ -34,18 +34,14 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.base import RuleComponent, raise_intent, typed_text
+from components.base import MessageRule, raise_intent, typed_text
+from components.intents import SAFETY_INTENTS
 from components.text import clean, normalise
 
 PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
 
 # Highest priority first.
-CATEGORIES: Tuple[str, ...] = (
-    "crisis",
-    "disclose_sextortion",
-    "report_abuse_content",
-    "disclose_grooming",
-)
+CATEGORIES: Tuple[str, ...] = SAFETY_INTENTS
 PRIORITY: Dict[str, int] = {name: len(CATEGORIES) - i for i, name in enumerate(CATEGORIES)}
 
 # Longer texts are matched on their first and last stretch only: a disclosure in a huge paste
@@ -543,16 +539,11 @@ def priority(intent_name: str | None) -> int:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class SafetyNet(RuleComponent):
+class SafetyNet(MessageRule):
     """Raises a message to a safety intent when a safety pattern matches and the model missed."""
 
     def __init__(self, patterns: PatternSet | None = None) -> None:
         self.patterns = patterns or default_patterns()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self._process(message)
-        return messages
 
     def _process(self, message: Message) -> None:
         text = typed_text(message)

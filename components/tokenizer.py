@@ -17,7 +17,12 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from components.lexicon import HAN_RANGES
+
+_HAN_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in HAN_RANGES)
+_HAN = re.compile(f"[{_HAN_CLASS}]")
+# One Han character, or a run of anything else ("IG", "viral").
+_PARTS = re.compile(f"[{_HAN_CLASS}]|[^{_HAN_CLASS}]+")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -33,10 +38,7 @@ class HanSplittingTokenizer(WhitespaceTokenizer):
             if not _HAN.search(token.text):
                 split.append(token)
                 continue
-            # Runs of non-Han characters stay together ("IG", "viral"); Han go one by one.
-            for part in re.finditer(
-                f"{_HAN.pattern}|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", token.text
-            ):
+            for part in _PARTS.finditer(token.text):
                 start = token.start + part.start()
                 split.append(Token(part.group(), start, start + len(part.group())))
         return split

@@ -68,7 +68,8 @@ def test_no_file_reads_a_path_outside_the_repository():
         ).stdout.decode()
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout")
-    outside = re.compile(r"\.\./shared|/shared/knowledge|/work/|/\s*[\"']shared[\"']")
+    folder = "sha" + "red"  # spelled in two parts so this line does not match itself
+    outside = re.compile(rf"\.\./{folder}|/{folder}/knowledge|/work/|/\s*[\"']{folder}[\"']")
     me = Path(__file__).resolve().relative_to(ROOT).as_posix()
     hits = []
     for name in filter(None, listed.split("\0")):

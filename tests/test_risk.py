@@ -178,3 +178,15 @@ async def test_an_unrelated_question_never_turns_a_child_away(assistant, text):
     assert turn.intent == "out_of_scope"
     assert "can't help" not in first(turn) and "tak dapat bantu" not in first(turn)
     assert "15999" in first(turn) and "999" in first(turn)
+
+
+def test_an_answer_not_yet_in_mandarin_or_tamil_says_so_and_keeps_the_helplines():
+    from bot.rasa_runtime import note_untranslated
+
+    bubbles = [{"text": "谢谢你告诉我。马上打 999 或 15999。"}, {"text": "Where to get help: ..."}]
+    note_untranslated(bubbles, "zh")
+    assert [b["text"][:2] for b in bubbles] == ["谢谢", "（这", "Wh"]
+    assert "999" in bubbles[1]["text"] and "15999" in bubbles[1]["text"]
+    english = [{"text": "Where to get help: ..."}]
+    note_untranslated(english, "en")
+    assert len(english) == 1  # English and Malay readers get no note

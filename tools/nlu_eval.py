@@ -18,6 +18,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import yaml
 
+from components.intents import SAFETY_INTENTS
+
 ROOT = Path(__file__).resolve().parent.parent
 QUALITY_FILE = ROOT / "quality.yml"
 NLU_DIR = ROOT / "nlu_data"
@@ -35,8 +37,6 @@ MODELS_DIR = ROOT / "models"
 
 LANGS = ("en", "ms", "mixed")
 FALLBACK_INTENT = "nlu_fallback"
-# docs/architecture.md, in priority order. A message raised to one of these gets the safety reply.
-SAFETY_INTENTS = ("crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming")
 
 # `[text](entity)`, `[text](entity:value)` and `[text]{"entity": ...}` annotations.
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")

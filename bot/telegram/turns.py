@@ -19,13 +19,12 @@ from bot.telegram.formatting import clean_text, escape, split_message
 from bot.telegram.keyboards import inline_keyboard, url_keyboard
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import Context
+from components.intents import SAFETY_INTENTS as ALL_SAFETY_INTENTS
 
 logger = logging.getLogger(__name__)
 
 # A disclosure is never discussed in a group: see docs/architecture.md, "Safety intents".
-SAFETY_INTENTS = frozenset(
-    {"crisis", "disclose_sextortion", "report_abuse_content", "disclose_grooming"}
-)
+SAFETY_INTENTS = frozenset(ALL_SAFETY_INTENTS)
 LANGS = ("en", "ms", "zh", "ta")
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for about 5 s
 TYPING_AFTER = 0.3  # seconds a reply may take before "typing..." is shown
