@@ -585,8 +585,9 @@ def _handle_spans(text: str) -> List[Span]:
         if found is None:
             continue
         start, end, value = found
-        if value.lower().endswith("bot") or _digits_only(value) in numbers:
-            continue
+        helpline = not re.search(r"[A-Za-z]", value) and _digits_only(value) in numbers
+        if value.lower().endswith("bot") or helpline:
+            continue  # "aiman112" is a handle; only a bare helpline number is left alone
         spans.append((start, end, "handle"))
     return spans
 

@@ -945,3 +945,10 @@ def test_a_failing_finder_is_logged_once_without_text(monkeypatch, caplog):
         redact("again 012-345 6789")
     messages = [r.getMessage() for r in caplog.records if r.name == "components.pii"]
     assert len(messages) == 1 and "012" not in messages[0]
+
+
+@pytest.mark.parametrize("text", ["ig: aaa112", "tiktok: adam999", "tele = siti15999"])
+def test_a_handle_that_ends_in_helpline_digits_is_still_a_handle(text):
+    """A username such as "adam999" is a person's handle, not the helpline 999."""
+    result = redact(text)
+    assert "handle" in result.kinds and result.text.endswith("[handle]"), result
