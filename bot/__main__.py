@@ -11,7 +11,7 @@ import sys
 import uuid
 import warnings
 
-from bot.settings import Settings, SettingsError
+from bot.core.settings import Settings, SettingsError
 
 
 def _settings() -> Settings:
@@ -36,7 +36,7 @@ def _lines(args_messages: list[str]):
 
 
 async def _ask(args: argparse.Namespace) -> int:
-    from bot.conversation import build_assistant
+    from bot.core.conversation import build_assistant
 
     settings = _settings()
     assistant = await build_assistant(settings, stats=None)
@@ -67,7 +67,7 @@ def _render(turn) -> str:
 
 
 async def _chat(args: argparse.Namespace) -> int:
-    from bot.conversation import build_assistant
+    from bot.core.conversation import build_assistant
 
     settings = _settings()
     print("Loading Jaga...", flush=True)
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return telegram_main() or 0
     if args.command == "stats":
-        from bot.stats import main as stats_main
+        from bot.core.stats import main as stats_main
 
         return stats_main() or 0
     return 2

@@ -1016,7 +1016,7 @@ def _import_spacy() -> Tuple[Any, Any]:
 
     previous = sys.modules.get("tensorflow")
     real_tf = previous is not None and not str(getattr(previous, "__version__", "")).endswith(
-        "blocked"  # bot.tf_guard's stand-in, which thinc must not mistake for TensorFlow
+        "blocked"  # the TF guard's stand-in, which thinc must not mistake for TensorFlow
     )
     if "spacy" in sys.modules or real_tf:
         import spacy

@@ -3,7 +3,7 @@
     RASA_TOKEN=... python deploy/rasa_serve.py -i 127.0.0.1 -p 5005 \
         --credentials deploy/credentials.yml --endpoints deploy/endpoints.redis.yml -m models
 
-Rasa serves only the channels in `credentials.yml` (Jaga's, `bot.rasa_channel.JagaInput`,
+Rasa serves only the channels in `credentials.yml` (Jaga's, `bot.rasa_adapter.channel.JagaInput`,
 which checks `Authorization: Bearer $RASA_TOKEN`). Rasa's own HTTP API (`--enable-api`:
 read any conversation, replace the model, train) is off: the front ends hold RASA_TOKEN, and
 whoever took over a front end must not be able to read every child's conversation or load
@@ -61,7 +61,7 @@ def main() -> None:
     command = rasa_arguments(args, os.environ)
     if "--response-timeout" in args[:-1]:
         os.environ["SANIC_RESPONSE_TIMEOUT"] = args[args.index("--response-timeout") + 1]
-    # The repository root, for bot.rasa_channel and the model's custom components.
+    # The repository root, for bot.rasa_adapter.channel and the model's custom components.
     sys.path.insert(0, str(ROOT))
     sys.argv = command
     from rasa.__main__ import main as rasa_main

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def rasa_backend():
     """Jaga's trained model (`models/`, or JAGA_MODEL) loaded in this process."""
-    from bot.conversation import InProcessRasa
-    from bot.settings import Settings
+    from bot.core.conversation import InProcessRasa
+    from bot.core.settings import Settings
 
     model = Path(os.environ.get("JAGA_MODEL") or ROOT / "models")
     if not (model.is_file() or any(model.glob("*.tar.gz"))):
@@ -35,6 +35,6 @@ def assistant(rasa_backend):
 
     The time limit is generous here: these tests check what is said, not how fast.
     """
-    from bot.conversation import BaseAssistant
+    from bot.core.conversation import BaseAssistant
 
     return BaseAssistant(rasa_backend, timeout=30.0, stats=None)

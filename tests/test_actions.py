@@ -452,7 +452,7 @@ def test_buddy_bears_hours_are_shown_wherever_its_number_is():
 
 def test_no_text_says_the_whatsapp_line_is_open_24_hours():
     texts = [v["text"] for variants in DOMAIN["responses"].values() for v in variants]
-    for path in ("bot/messages.yml", "content/parents.yml", "content/scenarios.yml"):
+    for path in ("bot/core/messages.yml", "content/parents.yml", "content/scenarios.yml"):
         texts.append((ROOT / path).read_text(encoding="utf-8"))
     texts.append((ROOT / "content/quiz.yml").read_text(encoding="utf-8"))
     for text in texts:
@@ -685,7 +685,7 @@ async def test_teacher_topics(topic, response, needle):
 
 
 def test_the_age_guidance_names_every_classroom_scenario():
-    from bot.learning import load_scenarios
+    from bot.content.lessons import load_scenarios
 
     text = NLG.generate_from_slots("utter_educator_ages", {"lang": "en"}, "")["text"]
     for scenario in load_scenarios():

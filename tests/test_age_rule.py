@@ -141,7 +141,7 @@ def _sources(name: str) -> list[str]:
     "name", ["utter_parent_age_rule", "utter_age_rule", "utter_age_under16", "utter_age_web_chat"]
 )
 def test_the_answers_cite_the_rule_from_the_knowledge_base(name):
-    from bot.knowledge import knowledge
+    from bot.content.knowledge import knowledge
 
     assert "child_protection_code_under16" in _sources(name)
     item = knowledge().items["child_protection_code_under16"]

@@ -17,7 +17,7 @@ from tools.nlu_eval import load_quality
 
 @pytest.fixture(scope="module")
 def report(rasa_backend) -> dict:
-    from bot.conversation import BaseAssistant
+    from bot.core.conversation import BaseAssistant
 
     report = blind_eval.evaluate(BaseAssistant(rasa_backend, timeout=30.0, stats=None))
     print("\n" + blind_eval.format_report(report))

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bot.conversation import FakeAssistant
+from bot.core.conversation import FakeAssistant
 
 HELPLINES = ("999", "15999")
 

@@ -48,10 +48,10 @@ def test_the_contract_intents_are_the_ones_check_data_requires():
 
 
 def test_the_contract_settings_are_read_and_documented():
-    settings = (ROOT / "bot" / "settings.py").read_text(encoding="utf-8")
+    settings = (ROOT / "bot" / "core" / "settings.py").read_text(encoding="utf-8")
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     for name in CONTRACT["settings"]:
-        assert f'"{name}"' in settings, f"bot/settings.py does not read {name}"
+        assert f'"{name}"' in settings, f"bot/core/settings.py does not read {name}"
         assert re.search(rf"^#? ?{name}=", example, re.M), f".env.example does not show {name}"
 
 

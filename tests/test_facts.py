@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import (
+from bot.content.knowledge import (
     KNOWLEDGE_FILE,
     Knowledge,
     KnowledgeError,
@@ -47,7 +47,7 @@ def test_the_check_reads_every_kind_of_text():
     for expected in (
         "domain.yml",
         "actions/referrals.yml",
-        "bot/messages.yml",
+        "bot/core/messages.yml",
         "content/quiz.yml",
         "content/scenarios.yml",
         "content/parents.yml",
@@ -162,14 +162,14 @@ def test_a_new_unsourced_number_fails_naming_file_and_text():
 
 
 def test_a_number_added_to_a_copy_of_a_real_file_fails(tmp_path):
-    (tmp_path / "bot").mkdir()
-    shutil.copy(ROOT / "bot" / "messages.yml", tmp_path / "bot" / "messages.yml")
+    (tmp_path / "bot" / "core").mkdir(parents=True)
+    shutil.copy(ROOT / "bot" / "core" / "messages.yml", tmp_path / "bot" / "core" / "messages.yml")
     assert check(tmp_path, knowledge()) == []
-    path = tmp_path / "bot" / "messages.yml"
+    path = tmp_path / "bot" / "core" / "messages.yml"
     data = path.read_text(encoding="utf-8")
     path.write_text(data.replace("Call 999.", "Call 999 or 991.", 1), encoding="utf-8")
     (problem,) = check(tmp_path, knowledge())
-    assert problem.startswith("bot/messages.yml: safe_fallback.en: phone '991'")
+    assert problem.startswith("bot/core/messages.yml: safe_fallback.en: phone '991'")
 
 
 @pytest.mark.parametrize(

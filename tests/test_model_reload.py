@@ -7,8 +7,8 @@ import shutil
 import uuid
 from pathlib import Path
 
-from bot.conversation import BaseAssistant, InProcessRasa
-from bot.settings import Settings
+from bot.core.conversation import BaseAssistant, InProcessRasa
+from bot.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

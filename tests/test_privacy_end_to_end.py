@@ -125,7 +125,7 @@ def assert_nothing_raw(where: str, text: str) -> None:
 async def _through_telegram(assistant) -> None:
     """The Telegram front end, against a fake Bot API: a "/ " message with no command in it,
     a photo caption and a forged button."""
-    from bot.settings import Settings
+    from bot.core.settings import Settings
     from bot.telegram.app import serve
     from bot.telegram.dedupe import MemoryDoneStore
     from tools.fake_bot_api import FakeBotApi, callback_update, message_update
@@ -161,8 +161,8 @@ async def _through_telegram(assistant) -> None:
 async def test_no_way_round_redaction_leaves_a_raw_detail_in_redis_or_the_logs(
     rasa_backend, redis_stores, caplog, capfd
 ):
-    from bot.conversation import BaseAssistant
-    from bot.rasa_channel import turn_request
+    from bot.core.conversation import BaseAssistant
+    from bot.rasa_adapter.channel import turn_request
 
     client, prefix = redis_stores
     assistant = BaseAssistant(rasa_backend, timeout=30.0, stats=None)
@@ -202,7 +202,7 @@ async def test_no_way_round_redaction_leaves_a_raw_detail_in_redis_or_the_logs(
 
 
 async def test_an_exact_button_payload_still_reaches_rasa_as_it_is(rasa_backend):
-    from bot.conversation import BaseAssistant
+    from bot.core.conversation import BaseAssistant
 
     assistant = BaseAssistant(rasa_backend, timeout=30.0, stats=None)
     turn = await assistant.respond(f"test-{uuid.uuid4().hex}", '/change_language{"lang":"ms"}')
@@ -216,7 +216,7 @@ def _emitted_payloads() -> list[str]:
     """Every button payload the project sends: domain.yml's responses and the Telegram ones."""
     import yaml
 
-    from bot.conversation import ROOT
+    from bot.core.conversation import ROOT
     from bot.telegram.handlers.commands import INTENT_OF, START_MODES
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -234,7 +234,7 @@ def _emitted_payloads() -> list[str]:
 
 
 def test_every_payload_the_project_emits_passes_as_it_is():
-    from bot.conversation import for_rasa
+    from bot.core.conversation import for_rasa
     from components.pii import Redaction
 
     for payload in _emitted_payloads():
@@ -260,13 +260,13 @@ def test_every_payload_the_project_emits_passes_as_it_is():
     ],
 )
 def test_any_other_slash_text_is_redacted_and_read_as_words(text, rasa_sees):
-    from bot.conversation import for_rasa
+    from bot.core.conversation import for_rasa
 
     assert for_rasa(text)[0] == rasa_sees
 
 
 def test_only_jagas_own_metadata_is_kept():
-    from bot.conversation import safe_metadata
+    from bot.core.conversation import safe_metadata
 
     assert safe_metadata({"channel": "web", "phone": "0123456789"}) == {"channel": "web"}
     assert safe_metadata({"channel": "012 345 6789"}) == {}
@@ -274,7 +274,7 @@ def test_only_jagas_own_metadata_is_kept():
 
 
 async def test_the_rasa_channel_refuses_what_it_cannot_trust(rasa_backend):
-    from bot.rasa_channel import forget_request, turn_request
+    from bot.rasa_adapter.channel import forget_request, turn_request
 
     agent = rasa_backend.agent
     for body in (
@@ -295,7 +295,7 @@ async def test_the_rasa_channel_refuses_what_it_cannot_trust(rasa_backend):
 
 
 async def test_rasa_and_the_statistics_see_a_keyed_hash_never_the_chat_id():
-    from bot.conversation import FakeAssistant, pseudonym
+    from bot.core.conversation import FakeAssistant, pseudonym
 
     class Stats:
         senders: list[str] = []
@@ -318,12 +318,12 @@ async def test_rasa_and_the_statistics_see_a_keyed_hash_never_the_chat_id():
 
 
 def test_the_id_key_comes_from_the_settings_or_lives_with_the_process(caplog):
-    from bot.conversation import DEVELOPMENT_ID_KEY, id_key
-    from bot.settings import Settings
+    from bot.core.conversation import DEVELOPMENT_ID_KEY, id_key
+    from bot.core.settings import Settings
 
     assert id_key(Settings(id_secret="s" * 40)) == b"s" * 40
     assert id_key(Settings()) == DEVELOPMENT_ID_KEY  # make demo, the terminal, the tests
-    with caplog.at_level(logging.WARNING, logger="bot.conversation"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.conversation"):
         remote = id_key(Settings(rasa_url="http://127.0.0.1:5005"))
     assert remote != DEVELOPMENT_ID_KEY and len(remote) == 32
     assert "JAGA_ID_SECRET" in caplog.text  # conversations will not survive a restart
@@ -335,7 +335,7 @@ async def test_forget_deletes_the_tracker_its_lock_and_any_copy_kept_in_memory(
 ):
     from rasa.core.tracker_store import InMemoryTrackerStore
 
-    from bot.conversation import BaseAssistant
+    from bot.core.conversation import BaseAssistant
 
     client, prefix = redis_stores
     assistant = BaseAssistant(rasa_backend, timeout=30.0, stats=None)
@@ -364,7 +364,7 @@ async def test_forget_deletes_the_tracker_its_lock_and_any_copy_kept_in_memory(
 def test_conversations_kept_in_memory_while_redis_was_down_expire():
     from types import SimpleNamespace
 
-    from bot.conversation import expire_fallback_trackers
+    from bot.core.conversation import expire_fallback_trackers
 
     now = time.time()
     kept = {
@@ -387,8 +387,8 @@ def test_conversations_kept_in_memory_while_redis_was_down_expire():
 
 
 async def test_a_failed_delete_is_reported_never_called_deleted():
-    from bot import messages
-    from bot.conversation import FakeAssistant
+    from bot.core import messages
+    from bot.core.conversation import FakeAssistant
 
     script = {"padam chat saya": ("forget_me", "Siap, sudah dipadam.", [])}
     assistant = FakeAssistant(script)

@@ -181,7 +181,7 @@ async def test_an_unrelated_question_never_turns_a_child_away(assistant, text):
 
 
 def test_an_answer_not_yet_in_mandarin_or_tamil_says_so_and_keeps_the_helplines():
-    from bot.rasa_runtime import note_untranslated
+    from bot.rasa_adapter.runtime import note_untranslated
 
     bubbles = [{"text": "谢谢你告诉我。马上打 999 或 15999。"}, {"text": "Where to get help: ..."}]
     note_untranslated(bubbles, "zh")

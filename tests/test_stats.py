@@ -1,4 +1,4 @@
-"""bot/stats.py: anonymous counters that never hold a message or a sender id."""
+"""bot/core/stats.py: anonymous counters that never hold a message or a sender id."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import sqlite3
 import stat
 
-from bot.replies import Turn
-from bot.stats import UsageStats, main
+from bot.core.replies import Turn
+from bot.core.stats import UsageStats, main
 
 SECRET_TEXT = "dia ugut nak sebar gambar aku kalau tak bayar"
 SENDER = "telegram:123456789"

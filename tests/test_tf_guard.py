@@ -7,7 +7,7 @@ import json
 import tarfile
 from pathlib import Path
 
-from bot.tf_guard import model_uses_tensorflow
+from bot.rasa_adapter.tf_guard import model_uses_tensorflow
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from bot.rasa_runtime import cache_action_validation
+from bot.rasa_adapter.runtime import cache_action_validation
 
 PATCHES = {
     "notf": {"JAGA_BENCH_BLOCK_TF": "1"},

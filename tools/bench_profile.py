@@ -1,4 +1,4 @@
-"""Where a reply's time goes: cProfile of `bot.rasa_runtime.handle_turn`, grouped into the
+"""Where a reply's time goes: cProfile of `bot.rasa_adapter.runtime.handle_turn`, grouped into the
 steps of a Rasa turn. Times are cumulative per turn (a step includes what it calls), measured
 under the profiler (which inflates everything ~2x), so read the shares, not the absolute values.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 # (label, path suffix, function name). Cumulative time of each, per turn.
 BUCKETS = (
-    ("handle_turn (whole turn, under lock)", "bot/rasa_runtime.py", "handle_turn"),
+    ("handle_turn (whole turn, under lock)", "bot/rasa_adapter/runtime.py", "handle_turn"),
     ("  log_message: fetch tracker + NLU", "rasa/core/processor.py", "log_message"),
     (
         "    fetch tracker (store retrieve, session)",
@@ -92,7 +92,7 @@ def _group(stats: pstats.Stats, turns: int) -> tuple[list[dict], list[dict], lis
 
 
 async def run(args) -> dict:
-    from bot.rasa_runtime import handle_turn
+    from bot.rasa_adapter.runtime import handle_turn
     from tools.bench_worker import build, peak_rss_mb, texts_for_load
 
     assistant = await build(args.model)

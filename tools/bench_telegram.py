@@ -81,7 +81,7 @@ async def run_bot(args: Any, assistant: Any = None) -> dict:
         _, err = load.communicate()
         raise RuntimeError(f"load generator did not start: {line!r} {err[-2000:]}")
     port = int(line.split()[1])
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     settings = replace(
         Settings(stats_db=None),

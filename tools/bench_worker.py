@@ -59,7 +59,7 @@ def rss_mb() -> float:
 
 
 def real_tensorflow() -> bool:
-    """Whether TensorFlow itself (not bot.tf_guard's stand-in) is loaded."""
+    """Whether TensorFlow itself (not bot.rasa_adapter.tf_guard's stand-in) is loaded."""
     module = sys.modules.get("tensorflow")
     return module is not None and not getattr(module, "__version__", "").endswith("-blocked")
 
@@ -131,7 +131,7 @@ def quiet() -> None:
 
 
 def settings_for(model: str):
-    from bot.settings import Settings
+    from bot.core.settings import Settings
     from tools.bench_patches import apply_from_env
 
     PATCHED.extend(p for p in apply_from_env() if p not in PATCHED)
@@ -141,7 +141,7 @@ def settings_for(model: str):
 
 async def build(model: str):
     quiet()
-    from bot.conversation import build_assistant
+    from bot.core.conversation import build_assistant
 
     return await build_assistant(settings_for(model), stats=None)
 
@@ -156,9 +156,9 @@ async def _cold(args: argparse.Namespace) -> dict:
     # What a front end imports before it can load the model.
     import rasa.core.agent  # noqa: F401
 
-    import bot.conversation  # noqa: F401
-    import bot.rasa_runtime  # noqa: F401
-    from bot.conversation import BaseAssistant, InProcessRasa, build_assistant
+    import bot.core.conversation  # noqa: F401
+    import bot.rasa_adapter.runtime  # noqa: F401
+    from bot.core.conversation import BaseAssistant, InProcessRasa, build_assistant
 
     t_import = time.perf_counter()
     loaded: dict[str, float] = {}
@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     function = MODES[args.mode]
     blocked = False
     if os.environ.get("JAGA_BENCH_BLOCK_TF") == "1" and args.mode not in ("train", "importtime"):
-        from bot import tf_guard as bench_notf
+        from bot.rasa_adapter import tf_guard as bench_notf
 
         model = Path(args.model)
         if model.is_dir():

@@ -175,8 +175,8 @@ def real_text_alarms(assistant: Any, path: Path) -> dict[str, Any]:
 
 def build_assistant(model: Path | None = None) -> Any:
     quiet_logging()
-    from bot.conversation import BaseAssistant, InProcessRasa
-    from bot.settings import Settings
+    from bot.core.conversation import BaseAssistant, InProcessRasa
+    from bot.core.settings import Settings
 
     backend = InProcessRasa.load(Settings(model_path=find_model(model), stats_db=None))
     return BaseAssistant(backend, timeout=30.0, stats=None)

@@ -1,6 +1,6 @@
 """`python -m tools.check_facts`: every number, address, hour and law a user sees is sourced.
 
-Scans the texts Jaga shows (domain.yml responses, actions/referrals.yml, bot/messages.yml,
+Scans the texts Jaga shows (domain.yml responses, actions/referrals.yml, bot/core/messages.yml,
 content/*.yml, string literals in bot/ and actions/, the web page) for phone numbers, URLs and
 domains, e-mail addresses, opening hours and law sections, and compares each with the `values`
 of knowledge/sources.yml. A value no item vouches for, or one only an unverified or conflict
@@ -8,7 +8,7 @@ item gives, is a problem naming the file, the place and the text. Values listed 
 `pending_review:` pass, and are printed so their owners fix them.
 
 It also checks that every reference to the knowledge base (`knowledge:` in referrals.yml,
-`# source: knowledge ...` comments, `source:` in bot/messages.yml) names an existing item.
+`# source: knowledge ...` comments, `source:` in bot/core/messages.yml) names an existing item.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from bot.knowledge import KNOWLEDGE_FILE, Knowledge, KnowledgeError, load_knowledge
+from bot.content.knowledge import KNOWLEDGE_FILE, Knowledge, KnowledgeError, load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -247,7 +247,7 @@ def _is_short_code(text: str, end: int) -> bool:
 
 DOMAIN_FILE = "domain.yml"
 REFERRALS_FILE = "actions/referrals.yml"
-MESSAGES_FILE = "bot/messages.yml"
+MESSAGES_FILE = "bot/core/messages.yml"
 CONTENT_GLOB = "content/*.yml"
 PYTHON_GLOBS = ("bot/**/*.py", "actions/*.py")
 WEB_GLOBS = ("bot/web/static/*.html", "bot/web/static/*.js")

@@ -254,11 +254,11 @@ def write_errors(report: dict, path: Path) -> None:
 
 
 def usage_fallbacks(stats_db: Path | None, days: int = 30) -> dict | None:
-    """Real usage: which intents end low-confidence or in fallback most (bot/stats.py)."""
+    """Real usage: which intents end low-confidence or in fallback most (bot/core/stats.py)."""
     if stats_db is None or not Path(stats_db).exists():
         return None
     try:
-        from bot.stats import UsageStats
+        from bot.core.stats import UsageStats
 
         return UsageStats(stats_db).summary(days=days)
     except Exception:  # noqa: BLE001 - statistics are a nice-to-have in the report
@@ -453,7 +453,7 @@ def write_reports(report: dict, out: Path, stats_db: Path | None = None) -> dict
 
 def _default_stats_db() -> Path | None:
     try:
-        from bot.settings import Settings
+        from bot.core.settings import Settings
 
         return Settings.from_env().stats_db
     except Exception:  # noqa: BLE001 - a settings problem must not stop the report

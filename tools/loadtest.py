@@ -272,7 +272,7 @@ async def run_load(
 ) -> None:
     import aiohttp
 
-    from bot import messages
+    from bot.core import messages
 
     safe_starts = {messages.text("safe_fallback", lang).split("\n")[0] for lang in ("en", "ms")}
     urls = stack.webhook_urls()
@@ -346,7 +346,7 @@ async def run_web_load(stack: Stack, result: Result, args: argparse.Namespace) -
     """Children in the web chat: each a session and an address; the answer is the response."""
     import aiohttp
 
-    from bot import messages
+    from bot.core import messages
 
     safe = {messages.text("safe_fallback", lang) for lang in ("en", "ms")}
     next_url = itertools.cycle(stack.web_urls())  # nginx's round robin

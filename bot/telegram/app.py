@@ -28,7 +28,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot.settings import Settings, SettingsError
+from bot.core.settings import Settings, SettingsError
 from bot.telegram.dedupe import DoneStore, open_store
 from bot.telegram.delivery import GRACE, MAX_IN_FLIGHT, Poller, UpdateRunner, WebhookServer
 from bot.telegram.handlers import quiz, register_all
@@ -39,7 +39,7 @@ from bot.telegram.ratelimit import RetryingRateLimiter
 from bot.telegram.state import BotData
 
 if TYPE_CHECKING:
-    from bot.conversation import Assistant
+    from bot.core.conversation import Assistant
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ async def _run(settings: Settings, assistant: Assistant | None) -> None:
             loop.add_signal_handler(signum, stop.set)
     own = assistant is None
     if assistant is None:
-        from bot.conversation import build_assistant
+        from bot.core.conversation import build_assistant
 
         assistant = await build_assistant(settings)
         assistant.watch_model()  # a newly trained model is picked up live

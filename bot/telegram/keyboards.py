@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.replies import Button
+from bot.core.replies import Button
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
 _SIGNED = "s:"

@@ -16,8 +16,8 @@ from bot.telegram.keyboards import CallbackStore
 from bot.telegram.ratelimit import FloodGuard
 
 if TYPE_CHECKING:
-    from bot.conversation import Assistant
-    from bot.settings import Settings
+    from bot.core.conversation import Assistant
+    from bot.core.settings import Settings
 
 
 @dataclass

@@ -14,7 +14,7 @@ from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParame
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.replies import Reply, Turn
+from bot.core.replies import Reply, Turn
 from bot.telegram.formatting import clean_text, escape, split_message
 from bot.telegram.keyboards import inline_keyboard, url_keyboard
 from bot.telegram.ratelimit import Verdict
@@ -29,7 +29,7 @@ LANGS = ("en", "ms", "zh", "ta")
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for about 5 s
 TYPING_AFTER = 0.3  # seconds a reply may take before "typing..." is shown
 
-# Used only if bot/messages.yml cannot be read: the safe reply must never depend on a file.
+# Used only if bot/core/messages.yml cannot be read: the safe reply must never depend on a file.
 _BUILT_IN_FALLBACK = {
     "en": "Sorry, I can't answer properly right now. In danger now? Call 999. "
     "To talk to someone: Talian Kasih 15999 (24 hours) or WhatsApp 019-261 5999.",
@@ -108,7 +108,7 @@ def current_sender(update: Update) -> str:
 
 def message_text(key: str, lang: str) -> str:
     try:
-        from bot import messages
+        from bot.core import messages
 
         return messages.text(key, lang)
     except Exception as error:  # noqa: BLE001 - a broken texts file must not silence Jaga

@@ -8,7 +8,7 @@ helplines readable without JavaScript.
   the "Leave quickly" / "Clear this chat" bar shown, the banner and the no-JavaScript help in
   that language. The classroom demo serves index.html unchanged.
 
-The texts come from bot/messages.yml (`web_*`), sourced like every text a user sees.
+The texts come from bot/core/messages.yml (`web_*`), sourced like every text a user sees.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import messages
+from bot.core import messages
 
 LANGS = ("en", "ms", "zh", "ta")
 STATIC_DIR = Path(__file__).with_name("static")

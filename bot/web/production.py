@@ -2,7 +2,7 @@
 
 Several of these processes run behind nginx with TLS (deploy/nginx.conf), each started and
 supervised by deploy/run-production.sh (WEB_PROCESSES). They hold nothing of a conversation:
-every message goes through the one conversation module (bot/conversation.py) to the Rasa
+every message goes through the one conversation module (bot/core/conversation.py) to the Rasa
 replicas at RASA_URL, whose tracker store is Redis, so any process can answer any tab.
 
 On top of the classroom web chat (bot/web/server.py: same API, same offline page and strict
@@ -33,8 +33,8 @@ from urllib.parse import urlparse
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot import messages
-from bot.settings import Settings, SettingsError
+from bot.core import messages
+from bot.core.settings import Settings, SettingsError
 from bot.web.limits import RateLimiter
 from bot.web.page import LivePage, PageError, accept_language
 from bot.web.server import LOOPBACK_HOSTS, Handler, build_app, serve_until_stopped
@@ -216,7 +216,7 @@ def main(port: int | None = None) -> int:
         settings = replace(settings, web_port=port)
 
     async def run() -> None:
-        from bot.conversation import build_assistant
+        from bot.core.conversation import build_assistant
 
         assistant = await build_assistant(settings)
         limiter = RateLimiter(

@@ -1,6 +1,6 @@
 """The classroom web chat: an aiohttp app on 127.0.0.1 with a JSON API and static files.
 
-    app = build_app(settings, assistant)      # assistant: bot.conversation.Assistant
+    app = build_app(settings, assistant)      # assistant: bot.core.conversation.Assistant
     python -m bot demo                         # main(): prints the address, serves until Ctrl-C
 
 API (JSON in, JSON out; nothing is stored, and message text is never logged):
@@ -32,8 +32,8 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 
-from bot.learning import Content, ContentError, lang_or_default, source_titles
-from bot.settings import Settings, SettingsError
+from bot.content.lessons import Content, ContentError, lang_or_default, source_titles
+from bot.core.settings import Settings, SettingsError
 from bot.web.page import nojs_page
 
 logger = logging.getLogger("bot.web")
@@ -167,7 +167,7 @@ async def _json_body(request: web.Request) -> dict:
 
 
 # The chat's languages; the teaching content (scenarios, quiz, parents) is in en/ms and
-# comes in English for zh/ta (bot.learning.lang_or_default).
+# comes in English for zh/ta (bot.content.lessons.lang_or_default).
 CHAT_LANGS = ("en", "ms", "zh", "ta")
 
 
@@ -269,7 +269,7 @@ def build_app(
     middlewares: tuple[Any, ...] = (),
     index: Handler = index,
 ) -> web.Application:
-    """The web chat as an aiohttp app. `assistant` follows bot.conversation's interface.
+    """The web chat as an aiohttp app. `assistant` follows bot.core.conversation's interface.
 
     The teaching content is loaded (and checked) here, so a broken content file stops the
     demo at start with a clear message instead of half-working in front of a class.
@@ -360,7 +360,7 @@ def main() -> int:
         return 2
 
     async def run() -> None:
-        from bot.conversation import build_assistant
+        from bot.core.conversation import build_assistant
 
         print("Loading Jaga...", flush=True)
         assistant = await build_assistant(settings)

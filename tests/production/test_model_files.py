@@ -24,7 +24,8 @@ def test_the_model_archive_holds_data_only():
 
 def test_loading_the_model_never_imports_skops():
     script = (
-        "import json, sys; from pathlib import Path; from bot.rasa_runtime import load_agent; "
+        "import json, sys; from pathlib import Path; "
+        "from bot.rasa_adapter.runtime import load_agent; "
         f"load_agent(Path({str(model_path())!r})); "
         "print(json.dumps([m for m in ('skops', 'joblib', 'dill') if m in sys.modules]))"
     )

@@ -290,8 +290,8 @@ def test_a_dead_replicas_lock_holds_a_conversation_only_briefly(cluster, redis_d
 
 
 async def test_front_end_answers_safely_while_rasa_is_down_and_recovers(cluster):
-    from bot import messages
-    from bot.conversation import BaseAssistant, RemoteRasa
+    from bot.core import messages
+    from bot.core.conversation import BaseAssistant, RemoteRasa
 
     assistant = BaseAssistant(
         RemoteRasa(cluster.url(2), cluster.token, timeout=2.0), timeout=2.0, stats=None

@@ -43,7 +43,7 @@ from prod_helpers import (
     wait_http,
 )
 
-from bot import messages
+from bot.core import messages
 
 PUBLIC = "chat.jaga.example.my"
 SESSION_LIMIT = (6, 4)  # messages, seconds: small, so the test can reach it
@@ -77,7 +77,7 @@ class WebCluster(Cluster):
             TELEGRAM_BOT_TOKEN="123456:WEB-test_abcdefghijklmnopqrstuv",
             TELEGRAM_WEBHOOK_URL="https://jaga.example.my/telegram/x",
             TELEGRAM_WEBHOOK_SECRET=secrets.token_urlsafe(16),
-            # Both web processes must name a tab's conversation alike (bot/conversation.py).
+            # Both web processes must name a tab's conversation alike (bot/core/conversation.py).
             JAGA_ID_SECRET=secrets.token_urlsafe(32),
         )
         return env

@@ -18,7 +18,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent.parent)]
 
 from scripted_assistant import ScriptedAssistant  # noqa: E402
 
-from bot.settings import Settings  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
 from bot.telegram.app import serve  # noqa: E402
 from bot.telegram.dedupe import SqliteDoneStore  # noqa: E402
 from tools.fake_bot_api import BOT_ID  # noqa: E402

@@ -7,7 +7,7 @@ import asyncio
 import re
 import time
 
-from bot.replies import Button, Reply, Turn
+from bot.core.replies import Button, Reply, Turn
 
 LONG_PAYLOAD = '/ask_parent_guidance{"topic":"warning_signs","audience":"parent","detail":"long"}'
 MENU_BUTTONS = (

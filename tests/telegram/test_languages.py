@@ -11,7 +11,7 @@ import re
 from scripted_assistant import ScriptedAssistant
 from test_telegram_bot import GROUP, keyboard, mention, running
 
-from bot import messages
+from bot.core import messages
 from bot.telegram.turns import stale_button_text
 from tools.fake_bot_api import BOT_USERNAME, callback_update, message_update, user
 
@@ -75,7 +75,7 @@ async def test_the_quiz_says_it_is_in_english_for_a_mandarin_child(api):
 
 
 def real_assistant(rasa_backend):
-    from bot.conversation import BaseAssistant
+    from bot.core.conversation import BaseAssistant
 
     return BaseAssistant(rasa_backend, timeout=30.0, stats=None)
 

@@ -11,9 +11,9 @@ import pytest
 from scripted_assistant import ScriptedAssistant
 from test_telegram_bot import GROUP, keyboard, running, signed, texts
 
-from bot import messages
-from bot.learning import Quiz
-from bot.replies import Button, Reply, Turn
+from bot.content.lessons import Quiz
+from bot.core import messages
+from bot.core.replies import Button, Reply, Turn
 from bot.telegram.handlers.quiz import ROUND_SIZE, parse_answer
 from tools.fake_bot_api import BOT_USERNAME, FakeBotApi, callback_update, message_update, user
 

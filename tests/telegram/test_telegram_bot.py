@@ -16,8 +16,8 @@ import pytest
 from conftest import TOKEN  # noqa: E402
 from scripted_assistant import LONG_PAYLOAD, HangingAssistant, ScriptedAssistant
 
-from bot import messages
-from bot.settings import Settings, SettingsError
+from bot.core import messages
+from bot.core.settings import Settings, SettingsError
 from bot.telegram.app import build_application, serve
 from bot.telegram.dedupe import MemoryDoneStore
 from bot.telegram.formatting import clean_text

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from telegram import Chat, Message, User
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.replies import Button
+from bot.core.replies import Button
 from bot.telegram.app import api_urls, webhook_path
 from bot.telegram.formatting import clean_text, escape, split_message, telegram_length
 from bot.telegram.handlers.media import media_kind
@@ -256,7 +256,7 @@ def test_module_has_no_event_loop_side_effects():
 
 def test_main_without_token_exits_with_a_clear_message(monkeypatch):
     import bot.telegram.app as app
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     monkeypatch.setattr(app.Settings, "from_env", classmethod(lambda cls: Settings()))
     monkeypatch.setattr(app, "configure_logging", lambda level: None)
@@ -265,7 +265,7 @@ def test_main_without_token_exits_with_a_clear_message(monkeypatch):
 
 
 def test_redis_url_setting_is_optional_and_validated():
-    from bot.settings import Settings, SettingsError
+    from bot.core.settings import Settings, SettingsError
 
     assert Settings.from_env({}).redis_url is None
     url = "redis://:pa55word@127.0.0.1:6379/0"

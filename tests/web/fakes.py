@@ -1,11 +1,11 @@
-"""A scripted assistant for the web tests: the real `FakeAssistant` when bot.conversation
+"""A scripted assistant for the web tests: the real `FakeAssistant` when bot.core.conversation
 imports, else a tiny stand-in with the same interface (respond, forget, close)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import Button, Reply, Turn
+from bot.core.replies import Button, Reply, Turn
 
 # message (or payload) -> (intent, reply text, Rasa-style buttons)
 SCRIPT: dict[str, tuple[str, str, list[dict[str, str]]]] = {
@@ -72,7 +72,7 @@ class TinyFakeAssistant:
 def make_fake() -> Any:
     """The project's FakeAssistant when it can be imported, else TinyFakeAssistant."""
     try:
-        from bot.conversation import FakeAssistant
+        from bot.core.conversation import FakeAssistant
     except Exception:  # noqa: BLE001 - the conversation module may be unfinished
         return TinyFakeAssistant()
     return FakeAssistant(script=SCRIPT)

@@ -9,7 +9,7 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.learning import Quiz, source_titles
+from bot.content.lessons import Quiz, source_titles
 from bot.web.server import MAX_MESSAGE_CHARS, STATIC_DIR, build_app
 
 from .fakes import TinyFakeAssistant, make_fake

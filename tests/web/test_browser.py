@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.learning import ROOT, Quiz
+from bot.content.lessons import ROOT, Quiz
 from bot.web.server import build_app
 
 from .fakes import make_fake
@@ -72,8 +72,8 @@ class LiveServer:
         if self.make_assistant is not None:
             self.assistant = self.make_assistant()
         elif REAL:
-            from bot.conversation import build_assistant
-            from bot.settings import Settings
+            from bot.core.conversation import build_assistant
+            from bot.core.settings import Settings
 
             self.assistant = await build_assistant(Settings.from_env(), stats=None)
         else:

@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from bot.learning import ROOT
+from bot.content.lessons import ROOT
 
 from .test_browser import SHOTS, LiveServer, Page, bot_messages, browser, send  # noqa: F401
 
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def real_server(rasa_backend):
-    from bot.conversation import BaseAssistant
+    from bot.core.conversation import BaseAssistant
 
     live = LiveServer(lambda: BaseAssistant(rasa_backend, timeout=30.0, stats=None)).start()
     yield live

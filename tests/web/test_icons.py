@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-from bot.learning import ROOT
+from bot.content.lessons import ROOT
 
 APP_JS = ROOT / "bot" / "web" / "static" / "app.js"
 # What the page shows: Rasa's replies, the front ends' own texts, referrals, teaching content.
-SHOWN = ["domain.yml", "bot/messages.yml", "actions/referrals.yml", "content/*.yml"]
+SHOWN = ["domain.yml", "bot/core/messages.yml", "actions/referrals.yml", "content/*.yml"]
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
 
 

@@ -1,4 +1,4 @@
-"""bot.learning: the teaching content loads, is complete in both languages, states only facts
+"""bot.content.lessons: the teaching content loads, is complete in both languages, states only facts
 from the knowledge base, and a broken file fails with a message a teacher can act on."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import knowledge
-from bot.learning import (
+from bot.content.knowledge import knowledge
+from bot.content.lessons import (
     CONTENT_DIR,
     Content,
     ContentError,
@@ -309,7 +309,7 @@ def test_parents_file_needs_the_four_sections(tmp_path):
 
 
 def test_check_command(capsys):
-    from bot.learning import main
+    from bot.content.lessons import main
 
     assert main() == 0
     assert capsys.readouterr().out.startswith("OK: ")

@@ -22,7 +22,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.settings import ROOT, Settings, SettingsError
+from bot.core.settings import ROOT, Settings, SettingsError
 from bot.web import production
 from bot.web.limits import RateLimiter
 from bot.web.page import LivePage, PageError, accept_language
@@ -333,7 +333,7 @@ def test_the_address_comes_from_nginx_only_on_loopback():
 async def test_an_idle_sweep_never_deletes_a_conversation_another_process_serves():
     """Each process forgets, after an hour, the tabs it has not seen; with Rasa on Redis the
     conversation may be alive on another process all that time, so only local notes go."""
-    from bot.conversation import BaseAssistant, RemoteRasa
+    from bot.core.conversation import BaseAssistant, RemoteRasa
 
     class SharedRasa:  # what RemoteRasa talks to: conversations that Redis expires itself
         expires_conversations = RemoteRasa.expires_conversations

@@ -16,8 +16,8 @@ import uuid
 
 import pytest
 
-from bot.learning import ROOT
-from bot.settings import Settings
+from bot.content.lessons import ROOT
+from bot.core.settings import Settings
 from bot.web.limits import RateLimiter
 from bot.web.production import build_production_app
 
@@ -55,7 +55,7 @@ class LiveProductionServer:
         from aiohttp import web
 
         if REAL:
-            from bot.conversation import build_assistant
+            from bot.core.conversation import build_assistant
 
             self.assistant = await build_assistant(Settings.from_env(), stats=None)
         else:

@@ -10,7 +10,7 @@ import types
 import aiohttp
 import pytest
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from bot.web import server
 
 from .fakes import TinyFakeAssistant
@@ -89,7 +89,7 @@ def test_main_builds_the_assistant_and_serves(monkeypatch, capsys):
         seen["served"] = (settings.demo_port, assistant)
 
     monkeypatch.setitem(
-        sys.modules, "bot.conversation", types.SimpleNamespace(build_assistant=build_assistant)
+        sys.modules, "bot.core.conversation", types.SimpleNamespace(build_assistant=build_assistant)
     )
     monkeypatch.setattr(server, "serve", serve)
     monkeypatch.setenv("DEMO_PORT", "8099")

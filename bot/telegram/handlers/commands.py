@@ -14,7 +14,7 @@ from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.replies import Reply
+from bot.core.replies import Reply
 from bot.telegram import turns
 from bot.telegram.handlers import quiz
 from bot.telegram.state import Context

@@ -5,8 +5,9 @@ button per answer; a press is answered, its keyboard removed, the user is told r
 with the short explanation, and the next question follows. The last answer brings the score and
 what to remember.
 
-The quiz never goes through Rasa: the questions and answers come from `bot.learning.Quiz`, the
-API the web chat uses too.
+The quiz never goes through Rasa: the questions and answers come from
+`bot.content.lessons.Quiz`, the API the web chat uses too.
+
 
 State: `context.user_data["quiz"]` holds only numbers, never text:
     {"round": <random id>, "order": [question indexes], "pos": <0..len(order)>, "score": <n>}
@@ -37,7 +38,7 @@ from telegram.ext import (
 )
 from telegram.ext import filters as tg_filters
 
-from bot.learning import ContentError, Quiz
+from bot.content.lessons import ContentError, Quiz
 from bot.telegram import turns
 from bot.telegram.formatting import escape
 from bot.telegram.keyboards import url_keyboard

@@ -12,7 +12,7 @@ Only an exact button payload (`/<intent>`, or `/<intent>{"entity":"value"}` with
 plain values the domain knows) reaches Rasa unredacted: any other text that starts with "/"
 (typed in the web chat, a Telegram caption, a forged button) is redacted like every message,
 and its leading "/" dropped so that Rasa reads it as words (`for_rasa`). Jaga's Rasa channel
-(`bot.rasa_channel`) applies the same rule to whatever is posted to it.
+(`bot.rasa_adapter.channel`) applies the same rule to whatever is posted to it.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import time
 from functools import lru_cache
 from typing import Any, Callable, Collection, Protocol
 
-from bot import messages
-from bot.replies import Reply, Turn
-from bot.settings import ROOT, Settings
+from bot.core import messages
+from bot.core.replies import Reply, Turn
+from bot.core.settings import ROOT, Settings
 from components.intents import SAFETY_INTENTS
 from components.lexicon import detect_language
 from components.pii import Redaction, redact
@@ -337,7 +337,7 @@ class BaseAssistant:
         except Exception as error:  # noqa: BLE001 - any failure gets the safe reply
             logger.error("Rasa failed (%s); sent the safe reply", type(error).__name__)
             return self._degraded(text, known_lang)
-        from bot.rasa_runtime import to_replies
+        from bot.rasa_adapter.runtime import to_replies
 
         replies = to_replies(result.get("messages") or [])
         if not replies:
@@ -393,7 +393,7 @@ def _model_identity(settings: Settings | None) -> tuple | None:
     """(path, modified time, size) of the model that would be loaded now."""
     if settings is None:
         return None
-    from bot.rasa_runtime import latest_model
+    from bot.rasa_adapter.runtime import latest_model
 
     try:
         path = latest_model(settings.model_path)
@@ -439,7 +439,7 @@ def expire_fallback_trackers(agent: Any, ttl: float = CONVERSATION_TTL, every: f
 
 
 class InProcessRasa:
-    """Rasa loaded in this process; actions run in process too (see bot.rasa_runtime)."""
+    """Rasa loaded in this process; actions run in process too (see bot.rasa_adapter.runtime)."""
 
     def __init__(self, agent: Any, settings: Settings | None = None) -> None:
         self.agent = agent
@@ -448,7 +448,7 @@ class InProcessRasa:
 
     @classmethod
     def load(cls, settings: Settings) -> InProcessRasa:
-        from bot.rasa_runtime import load_agent
+        from bot.rasa_adapter.runtime import load_agent
 
         agent = load_agent(settings.model_path, action_server_url=settings.action_server_url)
         return cls(agent, settings)
@@ -459,7 +459,7 @@ class InProcessRasa:
         Conversations survive: the new agent shares the tracker and lock stores. Replies keep
         coming from the old model while the new one loads (in a worker thread).
         """
-        from bot.rasa_runtime import load_agent
+        from bot.rasa_adapter.runtime import load_agent
 
         identity = _model_identity(self._settings)
         if self._settings is None or identity is None or identity == self._model:
@@ -481,14 +481,14 @@ class InProcessRasa:
     async def turn(
         self, sender_id: str, text: str, lang: str | None, metadata: dict | None
     ) -> dict:
-        from bot.rasa_runtime import handle_turn
+        from bot.rasa_adapter.runtime import handle_turn
 
         result = await handle_turn(self.agent, sender_id, text, lang=lang, metadata=metadata)
         expire_fallback_trackers(self.agent)
         return result
 
     async def forget(self, sender_id: str) -> None:
-        from bot.rasa_runtime import forget
+        from bot.rasa_adapter.runtime import forget
 
         await forget(self.agent, sender_id)
 
@@ -497,7 +497,7 @@ class InProcessRasa:
 
 
 class RemoteRasa:
-    """A Rasa server at RASA_URL, through Jaga's own input channel (`bot.rasa_channel`)."""
+    """A Rasa server at RASA_URL, through Jaga's own input channel (`bot.rasa_adapter.channel`)."""
 
     # Its tracker store (Redis, `record_exp` in deploy/endpoints.redis.yml) deletes a silent
     # conversation itself; several front ends and web processes share it.
@@ -625,7 +625,7 @@ class _FakeBackend:
 async def build_assistant(settings: Settings, *, stats: Any = "default") -> BaseAssistant:
     """The assistant the settings ask for: a Rasa server at RASA_URL, or Rasa in process."""
     if stats == "default":
-        from bot.stats import UsageStats
+        from bot.core.stats import UsageStats
 
         stats = (
             UsageStats(settings.stats_db, secret=settings.id_secret) if settings.stats_db else None

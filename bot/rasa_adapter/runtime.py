@@ -1,6 +1,6 @@
 """Running Rasa inside a Python process: loading the model, running actions in process,
 and handling one user message. Used by the in-process assistant and by Jaga's Rasa input
-channel (`bot.rasa_channel`), so both take exactly the same path."""
+channel (`bot.rasa_adapter.channel`), so both take exactly the same path."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.replies import Button, Reply
+from bot.core.replies import Button, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def load_agent(
     """Loads the Rasa agent once. Actions run in process unless an action server URL is given."""
     model = latest_model(model_path)
     if not os.environ.get("JAGA_ALLOW_TF"):
-        from bot import tf_guard
+        from bot.rasa_adapter import tf_guard
 
         # Rasa imports TensorFlow even for a model that never uses it: 2+ s and ~450 MB.
         if not tf_guard.model_uses_tensorflow(model):
@@ -216,10 +216,10 @@ async def handle_turn(
 def note_untranslated(messages: list[dict], lang: str | None) -> None:
     """Mandarin and Tamil are newer than English and Malay: before the first bubble that is not
     yet in the child's script, one line in their language says so and keeps the helplines
-    (`untranslated_note` in bot/messages.yml)."""
+    (`untranslated_note` in bot/core/messages.yml)."""
     if lang not in ("zh", "ta"):
         return
-    from bot import messages as texts
+    from bot.core import messages as texts
     from components.lexicon import script_language
 
     for index, message in enumerate(messages):

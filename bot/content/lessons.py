@@ -29,9 +29,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.knowledge import KnowledgeError, knowledge, read_yaml
+from bot.content.knowledge import KnowledgeError, knowledge, read_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "content"
 SCENARIOS_FILE = CONTENT_DIR / "scenarios.yml"
 QUIZ_FILE = CONTENT_DIR / "quiz.yml"
@@ -512,7 +512,7 @@ class Content:
 
 
 def main() -> int:
-    """`python -m bot.learning`: check the three content files and print what they hold."""
+    """`python -m bot.content.lessons`: check the three content files and print what they hold."""
     try:
         content = Content.load()
     except ContentError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class SettingsError(ValueError):
@@ -121,7 +121,7 @@ class Settings:
     rasa_url: str | None = None
     rasa_token: str | None = field(default=None, repr=False)
     # The key of the conversation ids Rasa, Redis and the statistics see instead of a chat id
-    # (bot.conversation.pseudonym). Shared by every front end; never stored with the data.
+    # (bot.core.conversation.pseudonym). Shared by every front end; never stored with the data.
     id_secret: str | None = field(default=None, repr=False)
     action_server_url: str | None = None
     demo_port: int = 8080

@@ -1,4 +1,4 @@
-"""The front ends' own texts (`bot/messages.yml`), in English and Malay."""
+"""The front ends' own texts (`bot/core/messages.yml`), in English and Malay."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Iterable
 
 import yaml
 
-from bot.replies import Reply
+from bot.core.replies import Reply
 
 MESSAGES_FILE = Path(__file__).with_name("messages.yml")
 LANGS = ("en", "ms")

@@ -2,10 +2,10 @@
 
 Unlike Rasa's REST channel it checks a bearer token (RASA_TOKEN) and returns in one call
 what the front ends need: the replies, the intent, the language and the safety net's word.
-Enable it in `credentials.yml` as `bot.rasa_channel.JagaInput`.
+Enable it in `credentials.yml` as `bot.rasa_adapter.channel.JagaInput`.
 
 It trusts nobody to have redacted the message: whatever is posted here is cleaned and
-redacted again (`bot.conversation.for_rasa`: only an exact button payload of a known intent
+redacted again (`bot.core.conversation.for_rasa`: only an exact button payload of a known intent
 passes as it is), and only the metadata Jaga sets itself is kept. So a front end that was
 taken over, or a direct POST, cannot put a child's phone number into the tracker store.
 """
@@ -22,8 +22,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import rasa_runtime
-from bot.conversation import expire_fallback_trackers, for_rasa, safe_metadata
+from bot.core.conversation import expire_fallback_trackers, for_rasa, safe_metadata
+from bot.rasa_adapter import runtime as rasa_runtime
 from components.text import MAX_MESSAGE_CHARS, clean
 
 SENDER = re.compile(r"[A-Za-z0-9_.:@\-]{1,128}")

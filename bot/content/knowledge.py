@@ -12,7 +12,7 @@ Each item is one sourced claim, written in the project's own words:
 
 Only verified and dated items may be stated; unverified and conflict items are kept so that
 nobody adds them by mistake. `pending_review` lists values that texts use but no source backs
-yet. `tools.check_facts` compares every text against this file; `bot.learning` checks that
+yet. `tools.check_facts` compares every text against this file; `bot.content.lessons` checks that
 content cites existing items.
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE_FILE = ROOT / "knowledge" / "sources.yml"
 
 STATUSES = ("verified", "dated", "unverified", "conflict")

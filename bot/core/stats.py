@@ -5,7 +5,7 @@ a degraded turn), answers the model was unsure of (confidence below `LOW_CONFIDE
 intent: they show where examples are missing) and safety-net triggers per category.
 
 Unique users per day are counted by a keyed hash of the sender id (already a pseudonym, see
-bot.conversation) with a salt derived from a secret and the date, HMAC(secret, day), and stored
+bot.core.conversation) with a salt derived from a secret and the date, HMAC(secret, day), and stored
 nowhere: when the day changes, the past day's hashes are reduced to a count and deleted, so
 nobody can link two days, and nobody who reads the file can test a guessed id. The secret is
 JAGA_ID_SECRET; without it, a random secret of this process (a restart then counts a returning
@@ -32,7 +32,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.replies import Turn
+from bot.core.replies import Turn
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ def _n(count: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m bot stats [DAYS]`: print the usage table."""
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     args = argv or []
     days = int(args[0]) if args and args[0].isdigit() else 30

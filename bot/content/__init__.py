@@ -1,0 +1,1 @@
+"""Teaching content and the sourced knowledge base."""
