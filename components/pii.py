@@ -1023,7 +1023,8 @@ def _import_spacy() -> Tuple[Any, Any]:
         from spacy.matcher import Matcher
 
         return spacy, Matcher
-    sys.modules["tensorflow"] = None  # type: ignore[assignment] - makes `import` fail fast
+    # None in sys.modules makes `import tensorflow` fail fast
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]
     try:
         import spacy
         from spacy.matcher import Matcher

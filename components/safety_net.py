@@ -19,8 +19,8 @@ try:  # Python 3.11+
     from re import _constants as _sre_constants  # type: ignore[attr-defined]
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
 except ImportError:  # Python 3.10
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Pattern, Sequence, Tuple
@@ -418,7 +418,7 @@ def _sequence_anchors(items: List[Any], boundary: bool) -> Tuple[set | None, boo
         elif op is _C.BRANCH:
             results = [_sequence_anchors(list(b), boundary) for b in av[1]]
             if all(r[0] for r in results):
-                best = _better(best, set().union(*(r[0] for r in results)))
+                best = _better(best, set().union(*(r[0] or set() for r in results)))
             boundary = all(r[1] for r in results)
         elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) or str(op) == "POSSESSIVE_REPEAT":
             low, _high, inner_items = av
@@ -490,7 +490,7 @@ def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> Dict[An
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _unique_mapping,  # type: ignore[arg-type]
+    _unique_mapping,
 )
 
 
