@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "telegram":
         from bot.telegram.app import main as telegram_main
 
-        return telegram_main() or 0
+        telegram_main()
+        return 0
     if args.command == "stats":
         from bot.core.stats import main as stats_main
 

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.content.knowledge import KnowledgeError, knowledge, read_yaml
 
@@ -60,7 +60,7 @@ class _Checker:
     def __init__(self, path: Path):
         self.path = path
 
-    def fail(self, where: str, problem: str) -> None:
+    def fail(self, where: str, problem: str) -> NoReturn:
         raise ContentError(f"{self.path.name}: {where}: {problem}")
 
     def load(self) -> Any:
@@ -214,7 +214,7 @@ class Scenario:
 def load_scenarios(path: Path = SCENARIOS_FILE) -> tuple[Scenario, ...]:
     c = _Checker(Path(path))
     data = c.mapping(c.load(), "top level", ("scenarios",))
-    out, seen = [], set()
+    out, seen = [], set[str]()
     for n, raw in enumerate(c.items(data["scenarios"], "scenarios"), 1):
         where = f"scenario {n}"
         raw = c.mapping(raw, where, ("id", "title", "summary", "steps", "advice"))
@@ -386,7 +386,7 @@ class Quiz:
 def _load_quiz(path: Path) -> Quiz:
     c = _Checker(path)
     data = c.mapping(c.load(), "top level", ("title", "questions", "remember"))
-    questions, seen = [], set()
+    questions, seen = [], set[str]()
     for n, raw in enumerate(c.items(data["questions"], "questions"), 1):
         where = f"question {n}"
         raw = c.mapping(raw, where, ("id", "question", "options", "answer", "explain"))
@@ -461,7 +461,7 @@ PARENT_SECTIONS = ("warning-signs", "talking", "first-hour", "privacy-settings")
 def load_parents(path: Path = PARENTS_FILE) -> Parents:
     c = _Checker(Path(path))
     data = c.mapping(c.load(), "top level", ("title", "intro", "sections"))
-    sections, seen = [], set()
+    sections, seen = [], set[str]()
     for n, raw in enumerate(c.items(data["sections"], "sections"), 1):
         where = f"section {n}"
         raw = c.mapping(raw, where, ("id", "title", "items"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, cast
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def _secret(name: str, value: str | None) -> str | None:
 
 
 def _int(name: str, value: str | None, default: int, low: int, high: int) -> int:
-    if value in (None, ""):
+    if value is None or value == "":
         return default
     try:
         number = int(value)
@@ -72,7 +72,7 @@ def _int(name: str, value: str | None, default: int, low: int, high: int) -> int
 
 
 def _float(name: str, value: str | None, default: float, low: float, high: float) -> float:
-    if value in (None, ""):
+    if value is None or value == "":
         return default
     try:
         number = float(value)
@@ -184,7 +184,9 @@ class Settings:
                 "TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT"), 8443, 1, 65535
             ),
             rasa_url=",".join(
-                _url("RASA_URL", u.strip()) for u in (get("RASA_URL") or "").split(",") if u.strip()
+                cast(str, _url("RASA_URL", u.strip()))
+                for u in (get("RASA_URL") or "").split(",")
+                if u.strip()
             )
             or None,
             rasa_token=get("RASA_TOKEN"),
