@@ -44,7 +44,7 @@ logger = logging.getLogger("bot.web.production")
 BODY_TIMEOUT = 10.0  # seconds for a request body to arrive (nginx: client_body_timeout 10s)
 KEEPALIVE_TIMEOUT = 15.0  # seconds an idle connection is kept (nginx keeps its own upstream)
 SHUTDOWN_TIMEOUT = 5.0  # seconds running requests get on SIGTERM
-LIMITER_KEY = web.AppKey("limiter", object)
+LIMITER_KEY: web.AppKey[Any] = web.AppKey("limiter", object)
 LIMIT_MESSAGES = {"session": "web_slow_down", "ip": "web_busy"}
 CHAT_PATH = "/api/message"
 
@@ -176,7 +176,7 @@ async def serve_production(
     async def _close_limiter(app: web.Application) -> None:
         await limiter.close()
 
-    app.on_cleanup.append(_close_limiter)
+    app.on_cleanup.append(_close_limiter)  # type: ignore[arg-type]  # aiohttp 3.9 vs aiosignal 1.4
     runner = web.AppRunner(
         app,
         access_log_class=QuietAccessLogger,
@@ -219,6 +219,8 @@ def main(port: int | None = None) -> int:
         from bot.core.conversation import build_assistant
 
         assistant = await build_assistant(settings)
+        # check_settings() above refused to start without these two
+        assert settings.redis_url is not None and settings.web_rate_secret is not None
         limiter = RateLimiter(
             settings.redis_url,
             settings.web_rate_secret,
