@@ -25,17 +25,19 @@ from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.error import InvalidToken
-from telegram.ext import Application, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.core.settings import Settings, SettingsError
 from bot.telegram.dedupe import DoneStore, open_store
 from bot.telegram.delivery import GRACE, MAX_IN_FLIGHT, Poller, UpdateRunner, WebhookServer
-from bot.telegram.handlers import quiz, register_all
+from bot.telegram.flood import RedisFloodGuard
+from bot.telegram.handlers import register_all
 from bot.telegram.handlers.commands import set_commands
 from bot.telegram.keyboards import CallbackStore, button_key
 from bot.telegram.ordering import PerChatUpdateProcessor
-from bot.telegram.ratelimit import RetryingRateLimiter
+from bot.telegram.persistence import RedisPersistence
+from bot.telegram.shared import Keys, close, connect
 from bot.telegram.state import BotData
 
 if TYPE_CHECKING:
@@ -50,6 +52,10 @@ POLL_TIMEOUT = 30  # seconds of long polling per getUpdates
 DEADLINE_MARGIN = 0.5
 NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "aiohttp.access", "apscheduler")
 WEBHOOK_MAX_CONNECTIONS = 40  # Telegram's default: updates it sends at once
+# PTB's AIORateLimiter keeps within Telegram's limits and, on a 429, waits the `retry_after`
+# Telegram gives, this many times. Nothing else is retried: a sendMessage that timed out may
+# have been delivered, and sending it again would show the child the same bubble twice.
+RETRIES_AFTER_429 = 3
 
 
 def require_token(settings: Settings) -> str:
@@ -74,8 +80,14 @@ def webhook_path(webhook_url: str) -> str:
 
 
 def build_application(settings: Settings, assistant: Assistant) -> Application:
-    """The Application with every handler; nothing is sent to Telegram until it starts."""
+    """The Application with every handler; nothing is sent to Telegram until it starts.
+
+    With `settings.redis_url`, what a turn needs to know of earlier turns (the quiz round,
+    the flood counts) is in Redis, so several front ends can share one bot (shared.py).
+    """
     token = require_token(settings)
+    keys = Keys.for_bot(token, settings.redis_key_prefix)
+    client = connect(settings.redis_url) if settings.redis_url else None
     timeouts = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0}
     builder = (
         Application.builder()
@@ -83,7 +95,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         .context_types(ContextTypes(bot_data=BotData))
         .request(HTTPXRequest(connection_pool_size=64, pool_timeout=5.0, **timeouts))
         .get_updates_request(HTTPXRequest(connection_pool_size=2, pool_timeout=5.0, **timeouts))
-        .rate_limiter(RetryingRateLimiter())
+        .rate_limiter(AIORateLimiter(max_retries=RETRIES_AFTER_429))
         .concurrent_updates(PerChatUpdateProcessor(max(256, MAX_IN_FLIGHT)))
         .job_queue(None)
         .updater(None)  # delivery.py fetches updates: acknowledged only once answered
@@ -92,14 +104,19 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     if settings.telegram_api_url:
         base_url, base_file_url = api_urls(settings.telegram_api_url)
         builder = builder.base_url(base_url).base_file_url(base_file_url)
+    if client is not None:
+        builder = builder.persistence(RedisPersistence(client, keys))
     application = builder.build()
     bot_data: BotData = application.bot_data
     bot_data.assistant_ = assistant
     bot_data.settings_ = settings
     bot_data.buttons = CallbackStore(key=button_key(token))  # signed buttons outlive a restart
+    bot_data.keys = keys
     bot_data.reply_deadline = settings.reply_timeout + DEADLINE_MARGIN
+    if client is not None:
+        bot_data.redis = client
+        bot_data.flood = RedisFloodGuard(client, keys)
     register_all(application)
-    quiz.register(application)  # group -1: /quiz and its buttons, before the generic handlers
     return application
 
 
@@ -123,13 +140,14 @@ async def serve(
     try:
         await application.initialize()  # getMe: checks the token
     except InvalidToken:
+        await close(application.bot_data.redis)
         # PTB's message quotes the token; ours does not.
         raise SettingsError(
             "Telegram rejected TELEGRAM_BOT_TOKEN. Check it with @BotFather (/mybots)."
         ) from None
     own_store = store is None
     if store is None:
-        store = open_store(settings.redis_url, application.bot.id)
+        store = open_store(settings.redis_url, application.bot.id, settings.redis_key_prefix)
     runner = UpdateRunner(application, store)
     webhook: WebhookServer | None = None
     try:
@@ -183,6 +201,7 @@ async def serve(
         if application.running:
             await application.stop()
         await application.shutdown()
+        await close(application.bot_data.redis)
         if own_store:
             await store.close()
         logger.info(

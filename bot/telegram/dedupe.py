@@ -5,7 +5,8 @@ offset; webhook: a 200). Jaga acknowledges only after answering, so after a cras
 that was answered but not yet acknowledged comes back. `DoneStore.seen()` lets the front end
 skip it; `mark()` is called right after an update's replies were sent.
 
-- `RedisDoneStore` (`REDIS_URL` set): `SET jaga:tg:done:<bot id>:<update_id> 1 NX EX 86400`.
+- `RedisDoneStore` (`REDIS_URL` set): `SET <prefix>:tg:done:<bot id>:<update_id> 1 NX EX 86400`
+  (`REDIS_KEY_PREFIX`, default `jaga`)
   Shared by every front end of the bot, which webhook mode behind a balancer needs.
 - `SqliteDoneStore` (default): `var/telegram-updates.sqlite`, one row per update id for 24 h.
   Survives a crash of this process; each host has its own.
@@ -24,10 +25,11 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from bot.telegram.shared import REDIS_TIMEOUT, close, connect
+
 logger = logging.getLogger(__name__)
 
 KEEP_FOR = 86_400  # seconds; Telegram keeps an unacknowledged update for 24 h
-REDIS_TIMEOUT = 1.0  # seconds per Redis command: the answer must not wait for the store
 
 
 class DoneStore(Protocol):
@@ -114,19 +116,18 @@ class SqliteDoneStore:
 
 
 class RedisDoneStore:
-    """`jaga:tg:done:<bot id>:<update_id>`, shared by all front ends of one bot."""
+    """`<prefix>:tg:done:<bot id>:<update_id>`, shared by all front ends of one bot."""
 
-    def __init__(self, url: str, bot_id: int, *, keep_for: int = KEEP_FOR) -> None:
-        import redis.asyncio as redis
-
+    def __init__(
+        self, url: str, bot_id: int, *, keep_for: int = KEEP_FOR, prefix: str = "jaga"
+    ) -> None:
         self.bot_id = bot_id
         self.keep_for = keep_for
-        self._redis = redis.Redis.from_url(
-            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
-        )
+        self.prefix = prefix
+        self._redis = connect(url)
 
     def key(self, update_id: int) -> str:
-        return f"jaga:tg:done:{self.bot_id}:{update_id}"
+        return f"{self.prefix}:tg:done:{self.bot_id}:{update_id}"
 
     async def seen(self, update_id: int) -> bool:
         try:
@@ -148,17 +149,18 @@ class RedisDoneStore:
             )
 
     async def close(self) -> None:
-        try:
-            await self._redis.close()
-            await self._redis.connection_pool.disconnect()
-        except Exception:  # noqa: BLE001 - closing at shutdown must not fail the stop
-            pass
+        await close(self._redis)
 
 
 DEFAULT_SQLITE = Path(__file__).resolve().parents[2] / "var" / "telegram-updates.sqlite"
 
 
-def open_store(redis_url: str | None, bot_id: int, sqlite_path: Path = DEFAULT_SQLITE) -> DoneStore:
+def open_store(
+    redis_url: str | None,
+    bot_id: int,
+    prefix: str = "jaga",
+    sqlite_path: Path = DEFAULT_SQLITE,
+) -> DoneStore:
     if redis_url:
-        return RedisDoneStore(redis_url, bot_id)
+        return RedisDoneStore(redis_url, bot_id, prefix=prefix)
     return SqliteDoneStore(sqlite_path, bot_id)

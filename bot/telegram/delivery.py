@@ -11,7 +11,8 @@ is acknowledged only once it is handled:
 - `WebhookServer` (aiohttp): checks the secret header, handles the update, and only then
   answers 200; a process that dies mid-update never answered, so Telegram retries.
 - Both skip an update whose id is in the `DoneStore` (it was answered before a crash, but
-  not yet acknowledged) and mark an update done right after its replies were sent.
+  not yet acknowledged) and mark an update done right after its replies were sent and the
+  person's `user_data` was saved (`Application.update_persistence`, persistence.py).
 - Shutdown (`stop`): no new updates are taken at once; turns already running get `grace`
   seconds, then are cancelled. Cancelled and not-yet-started updates stay unacknowledged,
   so Telegram delivers them again after the restart.
@@ -83,6 +84,9 @@ class UpdateRunner:
             logger.info("Update %s was answered before a restart; skipped", update.update_id)
             return
         await self.application.process_update(update)  # handler errors go to on_error
+        # What the turn changed (a quiz round) reaches Redis before Telegram hears it is
+        # done: the next update may go to another front end (persistence.py).
+        await self.application.update_persistence()
         await self.store.mark(update.update_id)
         self.answered += 1
 

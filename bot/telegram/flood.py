@@ -1,88 +1,30 @@
-"""Flood control in both directions.
+"""Flood control per person: more than `limit` updates within `window` seconds earns one
+gentle slow-down note, then their updates are ignored until `cooldown` has passed.
 
-`RetryingRateLimiter` wraps every Bot API call: on Telegram's 429 (`RetryAfter`) it waits
-the time Telegram asks for and tries again, and on network errors it backs off and retries.
-(PTB's `AIORateLimiter` needs the `aiolimiter` package, which Jaga does not install.)
-
-`FloodGuard` limits each user: more than `limit` messages within `window` seconds earns one
-gentle slow-down note, then their messages are ignored until `cooldown` has passed.
+`handlers/gate.py` asks `check()` once per update, before any other handler. The counts are
+shared by every front end when `REDIS_URL` is set (`RedisFloodGuard`: keys hashed, see
+`shared.py`), else kept in this process (`FloodGuard`). Towards Telegram, PTB's
+`AIORateLimiter` keeps within Telegram's own limits (app.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dtm
 import enum
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.ext import BaseRateLimiter
+from bot.telegram.shared import REDIS_TIMEOUT, Keys
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
 
 logger = logging.getLogger(__name__)
 
-JSONDict = dict[str, Any]
-# Calls that are only cosmetic: never worth waiting for.
-_NO_RETRY = frozenset({"sendChatAction"})
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
-
-
-class RetryingRateLimiter(BaseRateLimiter[None]):
-    """Retries a Bot API call after a 429 (waiting `retry_after`) or a network error."""
-
-    def __init__(
-        self,
-        *,
-        max_retries: int = 3,
-        max_wait: float = 30.0,
-        backoff: float = 0.5,
-        sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
-    ) -> None:
-        self.max_retries = max_retries
-        self.max_wait = max_wait
-        self.backoff = backoff
-        self._sleep = sleep
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: None,
-    ) -> bool | JSONDict | list[JSONDict]:
-        attempt = 0
-        while True:
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as error:
-                wait = retry_after_seconds(error)
-                if endpoint in _NO_RETRY or attempt >= self.max_retries or wait > self.max_wait:
-                    raise
-                logger.warning("Telegram asked to wait %.1f s before %s", wait, endpoint)
-            except BadRequest:
-                raise  # our request is wrong; sending it again will not help
-            except NetworkError as error:  # includes TimedOut
-                if endpoint in _NO_RETRY or attempt >= self.max_retries:
-                    raise
-                wait = self.backoff * 2**attempt
-                logger.warning("%s on %s; retrying in %.1f s", type(error).__name__, endpoint, wait)
-            attempt += 1
-            await self._sleep(wait)
+LIMIT, WINDOW, COOLDOWN = 8, 10.0, 20.0  # updates, seconds, seconds
 
 
 class Verdict(enum.Enum):
@@ -91,19 +33,23 @@ class Verdict(enum.Enum):
     DROP = "drop"  # ignore quietly
 
 
+class Guard(Protocol):
+    async def check(self, user_id: int) -> Verdict: ...
+
+
 class FloodGuard:
-    """Per-user sliding window. Keeps only ids and timestamps, and not for long: users idle
-    for a window and mutes that have run out are pruned every `PRUNE_EVERY` checks (and
-    whenever the tables grow past `MAX_TRACKED`)."""
+    """Per-user sliding window in this process. Keeps only ids and timestamps, and not for
+    long: users idle for a window and mutes that have run out are pruned every `PRUNE_EVERY`
+    checks (and whenever the tables grow past `MAX_TRACKED`)."""
 
     PRUNE_EVERY = 1000
     MAX_TRACKED = 10_000
 
     def __init__(
         self,
-        limit: int = 8,
-        window: float = 10.0,
-        cooldown: float = 20.0,
+        limit: int = LIMIT,
+        window: float = WINDOW,
+        cooldown: float = COOLDOWN,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit
@@ -118,7 +64,7 @@ class FloodGuard:
         """How many users are tracked (in either table)."""
         return len(self._times.keys() | self._muted_until.keys())
 
-    def check(self, user_id: int) -> Verdict:
+    async def check(self, user_id: int) -> Verdict:
         now = self._clock()
         self._checks += 1
         tracked = len(self._times) + len(self._muted_until)
@@ -143,3 +89,47 @@ class FloodGuard:
             del self._times[user_id]
         for user_id in [u for u, until in self._muted_until.items() if until <= now]:
             del self._muted_until[user_id]
+
+
+class RedisFloodGuard:
+    """The same limit in Redis, shared by every front end: a fixed window that starts with a
+    person's first update (`<prefix>:tg:flood:<hash>`, expiring with the window) and a mute
+    (`<prefix>:tg:mute:<hash>`, expiring after the cooldown). One MULTI/EXEC per update
+    (EXISTS, SET NX PX, INCR; no scripts: see deploy/redis-users.sh); the mute is set with
+    NX, so of several front ends only one sends the note. If Redis does not answer, the
+    update is let through: a flood answered is better than a child ignored."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        keys: Keys,
+        limit: int = LIMIT,
+        window: float = WINDOW,
+        cooldown: float = COOLDOWN,
+    ) -> None:
+        self.client = client
+        self.keys = keys
+        self.limit = limit
+        self.window_ms = int(window * 1000)
+        self.cooldown_ms = int(cooldown * 1000)
+
+    async def check(self, user_id: int) -> Verdict:
+        try:
+            return await asyncio.wait_for(self._check(user_id), REDIS_TIMEOUT)
+        except Exception as error:  # noqa: BLE001 - Redis down: answer rather than drop
+            logger.warning("Flood counts unavailable (%s); let through", type(error).__name__)
+            return Verdict.OK
+
+    async def _check(self, user_id: int) -> Verdict:
+        counter, mute = self.keys("flood", user_id), self.keys("mute", user_id)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.exists(mute)
+            pipe.set(counter, 0, px=self.window_ms, nx=True)
+            pipe.incr(counter)
+            muted, _, seen = await pipe.execute()
+        if muted:
+            return Verdict.DROP
+        if int(seen) <= self.limit:
+            return Verdict.OK
+        first = await self.client.set(mute, 1, px=self.cooldown_ms, nx=True)
+        return Verdict.WARN if first else Verdict.DROP

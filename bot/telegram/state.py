@@ -1,8 +1,10 @@
 """What the handlers share, held by the Application (no module globals).
 
-`context.bot_data` is a `BotData`; `context.chat_data` holds only ids and a language code:
-`lang` (the last language Jaga answered this chat in) and `seeded` (sender ids whose
-language was already seeded from Telegram's `language_code`). Never message text.
+`context.bot_data` is a `BotData`: the process's tools (assistant, settings, button signer,
+flood guard, Redis client), never a conversation's state. `context.user_data` holds a
+person's state, numbers and short hashes only, never text: `quiz` (handlers/quiz.py) and
+`seeded` (turns.seed_lang). With `REDIS_URL` set it lives in Redis (persistence.py), so every
+front end sees the same; the conversation's language is the assistant's (`turns.lang_of`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.telegram.flood import FloodGuard, Guard
 from bot.telegram.keyboards import CallbackStore
-from bot.telegram.ratelimit import FloodGuard
+from bot.telegram.shared import Keys
 
 if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
     from bot.core.conversation import Assistant
     from bot.core.settings import Settings
 
@@ -27,7 +32,9 @@ class BotData:
     assistant_: Assistant | None = None
     settings_: Settings | None = None
     buttons: CallbackStore = field(default_factory=CallbackStore)
-    flood: FloodGuard = field(default_factory=FloodGuard)
+    flood: Guard = field(default_factory=FloodGuard)
+    keys: Keys = field(default_factory=lambda: Keys.for_bot(""))
+    redis: aioredis.Redis | None = None  # with REDIS_URL: shared by persistence and flood
     # Our own guard around the assistant, a little above its own reply timeout.
     reply_deadline: float = 2.5
     # Set at shutdown: no new turn starts and "typing..." is no longer sent.

@@ -14,10 +14,10 @@ from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParame
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from bot.core import messages
 from bot.core.replies import Reply, Turn
 from bot.telegram.formatting import clean_text, escape, split_message
 from bot.telegram.keyboards import inline_keyboard, url_keyboard
-from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import Context
 from components.intents import SAFETY_INTENTS as ALL_SAFETY_INTENTS
 
@@ -28,19 +28,11 @@ SAFETY_INTENTS = frozenset(ALL_SAFETY_INTENTS)
 LANGS = ("en", "ms", "zh", "ta")
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing..." for about 5 s
 TYPING_AFTER = 0.3  # seconds a reply may take before "typing..." is shown
+LANG_TIMEOUT = 1.0  # seconds to ask the assistant for the conversation's language
+FALLBACK_LANG_TIMEOUT = 0.3  # the same, when the assistant just failed: help comes first
+SEEDED_KEY = "seeded"
+SEEDED_KEEP = 20  # conversations remembered per person (their private chat and a few groups)
 
-# Used only if bot/core/messages.yml cannot be read: the safe reply must never depend on a file.
-_BUILT_IN_FALLBACK = {
-    "en": "Sorry, I can't answer properly right now. In danger now? Call 999. "
-    "To talk to someone: Talian Kasih 15999 (24 hours) or WhatsApp 019-261 5999.",
-    "ms": "Maaf, saya tak dapat jawab dengan betul sekarang. Dalam bahaya sekarang? Telefon 999. "
-    "Nak bercakap dengan seseorang: Talian Kasih 15999 (24 jam) atau WhatsApp 019-261 5999.",
-    # zh/ta here and below: not yet reviewed by a native speaker.
-    "zh": "对不起，我现在没办法好好回答。现在有危险？打 999。"
-    "找人聊聊：Talian Kasih 15999（24 小时）或 WhatsApp 019-261 5999。",
-    "ta": "மன்னிக்கவும், இப்போது சரியாகப் பதில் சொல்ல முடியவில்லை. இப்போது ஆபத்தா? 999 அழை. "
-    "யாரிடமாவது பேச: Talian Kasih 15999 (24 மணி நேரம்) அல்லது WhatsApp 019-261 5999.",
-}
 _PRIVATE_BUTTON = {
     "en": "Talk to Jaga privately",
     "ms": "Bual dengan Jaga secara peribadi",
@@ -75,29 +67,45 @@ def telegram_lang(user: User | None) -> str:
 
 
 def seed_lang(update: Update, context: Context) -> str | None:
-    """Telegram's language_code, but only for the first message of a conversation."""
-    sender = current_sender(update)
-    seeded: set[str] = context.chat_data.setdefault("seeded", set())
-    if sender in seeded:
+    """Telegram's language_code, but only for the first turn of a conversation: after that the
+    conversation keeps its language, which the assistant owns. Which conversations were seeded
+    is kept in `user_data` (short hashes; shared by every front end with REDIS_URL)."""
+    if context.user_data is None:
         return None
-    seeded.add(sender)
+    mark = context.bot_data.keys.mark(current_sender(update))
+    seeded: list[str] = context.user_data.setdefault(SEEDED_KEY, [])
+    if mark in seeded:
+        return None
+    seeded.append(mark)
+    del seeded[:-SEEDED_KEEP]
     return telegram_lang(update.effective_user)
 
 
-def known_lang(update: Update, context: Context) -> str:
-    langs: dict[str, str] = context.chat_data.get("langs", {})
-    return langs.get(current_sender(update)) or telegram_lang(update.effective_user)
+def was_seeded(update: Update, context: Context) -> bool:
+    marks = context.user_data.get(SEEDED_KEY, []) if context.user_data is not None else []
+    return context.bot_data.keys.mark(current_sender(update)) in marks
 
 
-def remember_lang(update: Update, context: Context, lang: str) -> None:
-    if lang in LANGS:
-        context.chat_data.setdefault("langs", {})[current_sender(update)] = lang
+async def lang_of(update: Update, context: Context, timeout: float = LANG_TIMEOUT) -> str:
+    """The conversation's language as the assistant keeps it; Telegram's before the first turn
+    (or when the assistant does not answer in time)."""
+    if was_seeded(update, context):
+        with contextlib.suppress(Exception):
+            assistant = context.bot_data.assistant
+            lang = await asyncio.wait_for(assistant.language(current_sender(update)), timeout)
+            if lang in LANGS:
+                return lang
+    return telegram_lang(update.effective_user)
 
 
 def forget_sender(update: Update, context: Context) -> None:
-    sender = current_sender(update)
-    context.chat_data.get("seeded", set()).discard(sender)
-    context.chat_data.get("langs", {}).pop(sender, None)
+    """/forget: the next turn is a first turn again."""
+    if context.user_data is not None:
+        mark = context.bot_data.keys.mark(current_sender(update))
+        marks = context.user_data.get(SEEDED_KEY, [])
+        context.user_data[SEEDED_KEY] = [m for m in marks if m != mark]
+        if not context.user_data[SEEDED_KEY]:
+            del context.user_data[SEEDED_KEY]
 
 
 def current_sender(update: Update) -> str:
@@ -107,34 +115,20 @@ def current_sender(update: Update) -> str:
 
 
 def message_text(key: str, lang: str) -> str:
+    """A text from the catalogue (bot/core/messages.yml, helplines filled in from the referral
+    directory). The catalogue is loaded and checked when bot.core.messages is imported, so the
+    safe reply is in memory before the first update: it never depends on reading a file."""
     try:
-        from bot.core import messages
-
         return messages.text(key, lang)
-    except Exception as error:  # noqa: BLE001 - a broken texts file must not silence Jaga
-        logger.error("Could not read message %r: %s", key, type(error).__name__)
-        return _BUILT_IN_FALLBACK.get(lang, _BUILT_IN_FALLBACK["en"])
+    except Exception as error:  # noqa: BLE001 - a missing text must not silence Jaga
+        logger.error("Could not find message %r: %s", key, type(error).__name__)
+        return messages.text("safe_fallback", lang)
 
 
 def fallback_turn(lang: str) -> Turn:
     return Turn(
         text="", replies=[Reply(message_text("safe_fallback", lang))], lang=lang, degraded=True
     )
-
-
-# -- flood control -------------------------------------------------------------------------
-
-
-async def admit(update: Update, context: Context) -> bool:
-    """False when this user is flooding; the first time, they get one slow-down note."""
-    user = update.effective_user
-    if user is None:
-        return True
-    verdict = context.bot_data.flood.check(user.id)
-    if verdict is Verdict.WARN:
-        logger.info("Flood limit reached in update %s", update.update_id)
-        await send_note(update, context, message_text("slow_down", known_lang(update, context)))
-    return verdict is Verdict.OK
 
 
 # -- asking the assistant ------------------------------------------------------------------
@@ -202,19 +196,18 @@ async def ask(
     try:
         async with typing(context, chat.id):
             turn = await asyncio.wait_for(call, context.bot_data.reply_deadline)
-    except asyncio.TimeoutError:
-        logger.warning("Assistant too slow in update %s; sent the safe reply", update.update_id)
-        turn = fallback_turn(lang or known_lang(update, context))
     except Exception as error:  # noqa: BLE001 - the child still gets the safe reply
-        logger.error(
-            "Assistant failed (%s) in update %s; sent the safe reply",
-            type(error).__name__,
-            update.update_id,
-        )
-        turn = fallback_turn(lang or known_lang(update, context))
+        if isinstance(error, asyncio.TimeoutError):
+            logger.warning("Assistant too slow in update %s; sent the safe reply", update.update_id)
+        else:
+            logger.error(
+                "Assistant failed (%s) in update %s; sent the safe reply",
+                type(error).__name__,
+                update.update_id,
+            )
+        turn = fallback_turn(lang or await lang_of(update, context, FALLBACK_LANG_TIMEOUT))
     if not turn.replies:
         turn.replies.append(Reply(message_text("safe_fallback", turn.lang)))
-    remember_lang(update, context, turn.lang)
     return turn
 
 
@@ -287,7 +280,7 @@ async def send_turn(update: Update, context: Context, turn: Turn) -> None:
 async def redirect_privately(update: Update, context: Context, turn: Turn) -> None:
     """Only a short note and a deep link in the group; crisis also gets 999 and 15999. The
     note is not a reply: Telegram would show the child's words above it, quoted."""
-    lang = turn.lang if turn.lang in LANGS else known_lang(update, context)
+    lang = turn.lang if turn.lang in LANGS else await lang_of(update, context)
     key = "group_redirect_crisis" if turn.intent == "crisis" else "group_redirect"
     link = f"https://t.me/{context.bot.username}?start=child"
     logger.info("Disclosure in a group (update %s): sent the private link", update.update_id)
@@ -295,18 +288,6 @@ async def redirect_privately(update: Update, context: Context, turn: Turn) -> No
     await send_note(
         update, context, message_text(key, lang), url_keyboard(button, link), quote=False
     )
-
-
-async def converse(update: Update, context: Context, text: str, *, lang: str | None = None) -> Turn:
-    turn = await ask(update, context, text=text, lang=lang)
-    if turn.intent == "start_quiz" and not turn.degraded:
-        # "jom kuiz" typed in words: Telegram plays the quiz itself instead of pointing to it.
-        from bot.telegram.handlers.quiz import start_round
-
-        await start_round(update, context)
-        return turn
-    await send_turn(update, context, turn)
-    return turn
 
 
 def stale_button_text(lang: str) -> str:

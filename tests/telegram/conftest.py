@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tools.fake_bot_api import FakeBotApi
+from bot.testing.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuv"
 

@@ -21,7 +21,7 @@ from scripted_assistant import ScriptedAssistant  # noqa: E402
 from bot.core.settings import Settings  # noqa: E402
 from bot.telegram.app import serve  # noqa: E402
 from bot.telegram.dedupe import SqliteDoneStore  # noqa: E402
-from tools.fake_bot_api import BOT_ID  # noqa: E402
+from bot.testing.fake_bot_api import BOT_ID  # noqa: E402
 
 DELAY = float(os.environ.get("JAGA_TEST_DELAY", "0.05"))
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuv"

@@ -9,7 +9,8 @@ import time
 
 from bot.core.replies import Button, Reply, Turn
 
-LONG_PAYLOAD = '/ask_parent_guidance{"topic":"warning_signs","audience":"parent","detail":"long"}'
+# The longest kind of payload Jaga sends: signed, it still fits Telegram's 64 bytes.
+LONG_PAYLOAD = '/ask_parent_guidance{"topic":"pupil_discloses"}'
 MENU_BUTTONS = (
     Button("What is grooming?", payload="/ask_grooming"),
     Button("Parents: warning signs", payload=LONG_PAYLOAD),

@@ -19,7 +19,7 @@ from test_telegram_bot import CHILD, free_port, running, settings_for
 from bot.telegram.app import serve
 from bot.telegram.dedupe import MemoryDoneStore, RedisDoneStore, SqliteDoneStore
 from bot.telegram.delivery import SECRET_HEADER
-from tools.fake_bot_api import BOT_ID, FakeBotApi, message_update
+from bot.testing.fake_bot_api import BOT_ID, FakeBotApi, message_update
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

@@ -13,7 +13,7 @@ from test_telegram_bot import GROUP, keyboard, mention, running
 
 from bot.core import messages
 from bot.telegram.turns import stale_button_text
-from tools.fake_bot_api import BOT_USERNAME, callback_update, message_update, user
+from bot.testing.fake_bot_api import BOT_USERNAME, callback_update, message_update, user
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 TAMIL = re.compile(r"[\u0b80-\u0bff]")

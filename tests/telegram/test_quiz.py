@@ -15,7 +15,7 @@ from bot.content.lessons import Quiz
 from bot.core import messages
 from bot.core.replies import Button, Reply, Turn
 from bot.telegram.handlers.quiz import ROUND_SIZE, parse_answer
-from tools.fake_bot_api import BOT_USERNAME, FakeBotApi, callback_update, message_update, user
+from bot.testing.fake_bot_api import BOT_USERNAME, FakeBotApi, callback_update, message_update, user
 
 CHILD = 5552001
 ANSWER = re.compile(r"^quiz:\d+:\d+:\d$")

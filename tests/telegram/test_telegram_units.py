@@ -10,14 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Chat, Message, User
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter
 
 from bot.core.replies import Button
-from bot.telegram.app import api_urls, webhook_path
+from bot.telegram.app import api_urls, build_application, webhook_path
+from bot.telegram.flood import FloodGuard, Verdict
 from bot.telegram.formatting import clean_text, escape, split_message, telegram_length
 from bot.telegram.handlers.media import media_kind
-from bot.telegram.keyboards import CallbackStore, button_key, inline_keyboard
-from bot.telegram.ratelimit import FloodGuard, RetryingRateLimiter, Verdict
+from bot.telegram.keyboards import PAYLOAD_LIMIT, CallbackStore, button_key, inline_keyboard
 from bot.telegram.turns import sender_id, telegram_lang
 
 # -- formatting ------------------------------------------------------------------------------
@@ -62,15 +63,25 @@ def test_split_never_exceeds_the_limit_and_keeps_every_visible_character(text, l
 
 def test_callback_data_fits_64_bytes_and_maps_back():
     store = CallbackStore()
-    short = "/ask_grooming"
-    long_ = '/ask_parent_guidance{"topic":"warning_signs","ąćę":"' + "x" * 80 + '"}'
-    for payload in (short, long_):
+    longest = '/ask_parent_guidance{"topic":"' + "x" * (PAYLOAD_LIMIT - 32) + '"}'
+    assert len(longest.encode()) == PAYLOAD_LIMIT
+    for payload in ("/ask_grooming", longest, '/change_language{"lang":"ta"}'):
         data = store.encode(payload)
-        assert len(data.encode()) <= 64
+        assert data is not None and len(data.encode()) <= 64
         assert store.decode(data) == payload
-    assert store.encode(long_) == store.encode(long_)  # one id per payload
     assert store.decode("k:nope") is None and store.decode("junk") is None
     assert store.decode(None) is None
+
+
+def test_a_payload_over_the_limit_is_left_out_of_the_keyboard(caplog):
+    store = CallbackStore()
+    too_long = "/ask_parent_guidance" + '{"topic":"ąćę"}' * 3
+    assert store.encode(too_long) is None  # tools/check_data.py keeps these out of the repo
+    markup = inline_keyboard(
+        [Button("Too long", payload=too_long), Button("Menu", payload="/ask_help_menu")], store
+    )
+    assert markup is not None and [row[0].text for row in markup.inline_keyboard] == ["Menu"]
+    assert "over 51 bytes" in caplog.text and "ąćę" not in caplog.text
 
 
 def test_signed_buttons_survive_a_restart_and_refuse_forgery():
@@ -81,13 +92,6 @@ def test_signed_buttons_survive_a_restart_and_refuse_forgery():
     assert CallbackStore(key=key).decode(data.replace("grooming", "report")) is None
     assert CallbackStore(key=key).decode("p:/ask_grooming") is None  # unsigned, as before
     assert CallbackStore(key=key).decode("s:" + "\u00e9" * 11 + "/x") is None
-
-
-def test_callback_store_forgets_least_recently_used():
-    store = CallbackStore(capacity=2)
-    data = [store.encode("/x" + str(i) * 70) for i in range(3)]
-    assert store.decode(data[0]) is None
-    assert store.decode(data[2]) is not None and len(store) == 2
 
 
 def test_keyboard_drops_buttons_telegram_would_refuse():
@@ -108,47 +112,57 @@ def test_keyboard_drops_buttons_telegram_would_refuse():
 # -- flood control ---------------------------------------------------------------------------
 
 
-def test_flood_guard_warns_once_then_drops_until_cooldown():
+async def test_flood_guard_warns_once_then_drops_until_cooldown():
     now = [0.0]
     guard = FloodGuard(limit=8, window=10, cooldown=20, clock=lambda: now[0])
     verdicts = []
     for _ in range(12):
-        verdicts.append(guard.check(1))
+        verdicts.append(await guard.check(1))
         now[0] += 0.5
     assert verdicts == [Verdict.OK] * 8 + [Verdict.WARN] + [Verdict.DROP] * 3
-    assert guard.check(2) is Verdict.OK  # other users are not affected
+    assert await guard.check(2) is Verdict.OK  # other users are not affected
     now[0] += 20
-    assert guard.check(1) is Verdict.OK
+    assert await guard.check(1) is Verdict.OK
 
 
-def test_flood_guard_forgets_idle_users_and_spent_mutes():
+async def test_flood_guard_forgets_idle_users_and_spent_mutes():
     now = [0.0]
     guard = FloodGuard(limit=2, window=10, cooldown=20, clock=lambda: now[0])
     for user_id in range(50):  # fifty users each muted once
         for _ in range(3):
-            guard.check(user_id)
+            await guard.check(user_id)
     assert len(guard) == 50
     now[0] += 21
     guard.prune()
     assert len(guard) == 0
     guard.PRUNE_EVERY = 5  # and it prunes by itself as it goes
     for user_id in range(100, 103):
-        guard.check(user_id)
+        await guard.check(user_id)
     now[0] += 11
     for _ in range(2):
-        guard.check(999)
+        await guard.check(999)
     assert len(guard) == 1
 
 
-def test_flood_guard_allows_a_steady_pace():
+async def test_flood_guard_allows_a_steady_pace():
     now = [0.0]
     guard = FloodGuard(limit=8, window=10, clock=lambda: now[0])
     for _ in range(50):
-        assert guard.check(1) is Verdict.OK
+        assert await guard.check(1) is Verdict.OK
         now[0] += 1.5
 
 
-# -- retries ---------------------------------------------------------------------------------
+# -- towards Telegram: PTB's rate limiter ----------------------------------------------------
+
+
+def test_telegram_limits_are_ptbs_aio_rate_limiter():
+    from bot.core.settings import Settings
+
+    settings = Settings(telegram_token="123:abc", stats_db=None)
+    application = build_application(settings, assistant=object())  # type: ignore[arg-type]
+    limiter = application.bot.rate_limiter
+    assert isinstance(limiter, AIORateLimiter)
+    assert application.persistence is None  # no REDIS_URL: user_data stays in memory
 
 
 class Flaky:
@@ -163,41 +177,34 @@ class Flaky:
         return {"ok": True}
 
 
-async def run_limited(callback: Flaky, endpoint: str = "sendMessage", **kwargs):
+async def send_through(limiter: AIORateLimiter, callback: Flaky):
+    data = {"chat_id": 42, "text": "hi"}
+    return await limiter.process_request(callback, (), {}, "sendMessage", data, None)
+
+
+async def test_a_429_is_retried_after_the_wait_telegram_asks(monkeypatch):
+    from bot.telegram.app import RETRIES_AFTER_429
+
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    limiter = RetryingRateLimiter(sleep=sleep, **kwargs)
-    result = await limiter.process_request(callback, (), {}, endpoint, {}, None)
-    return result, waits
-
-
-async def test_retry_after_waits_as_telegram_asks():
+    monkeypatch.setattr("telegram.ext._aioratelimiter.asyncio.sleep", sleep)
+    limiter = AIORateLimiter(max_retries=RETRIES_AFTER_429)
     flaky = Flaky(RetryAfter(3), RetryAfter(dtm.timedelta(seconds=1)))
-    result, waits = await run_limited(flaky)
-    assert result == {"ok": True} and waits == [3.0, 1.0]
+    assert await send_through(limiter, flaky) == {"ok": True}
+    assert [round(w, 1) for w in waits] == [3.1, 1.1] and flaky.calls == 3
 
 
-async def test_network_errors_back_off_exponentially():
-    flaky = Flaky(NetworkError("reset"), TimedOut(), NetworkError("reset"))
-    _, waits = await run_limited(flaky, backoff=0.5)
-    assert waits == [0.5, 1.0, 2.0] and flaky.calls == 4
+async def test_a_timed_out_message_is_never_sent_again():
+    # It may have reached the child: sending it again would show the same bubble twice.
+    from bot.telegram.app import RETRIES_AFTER_429
 
-
-@pytest.mark.parametrize(
-    "error, endpoint, kwargs",
-    [
-        (BadRequest("chat not found"), "sendMessage", {}),
-        (RetryAfter(120), "sendMessage", {}),  # longer than we would keep a child waiting
-        (RetryAfter(1), "sendChatAction", {}),  # typing is cosmetic
-        (NetworkError("down"), "sendMessage", {"max_retries": 0}),
-    ],
-)
-async def test_errors_that_are_not_retried(error, endpoint, kwargs):
-    with pytest.raises(type(error)):
-        await run_limited(Flaky(error), endpoint, **kwargs)
+    flaky = Flaky(TimedOut())
+    with pytest.raises(TimedOut):
+        await send_through(AIORateLimiter(max_retries=RETRIES_AFTER_429), flaky)
+    assert flaky.calls == 1
 
 
 # -- small helpers ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Inline-keyboard presses: every query is answered (the spinner stops), then the button's
 payload goes to the assistant as if the user had typed it. Forged or stale data (keyboards.py)
-is answered with a short note and goes nowhere; a user over the flood limit gets no answer.
+is answered with a short note and goes nowhere. A user over the flood limit gets no answer,
+not even the one that stops the spinner (handlers/gate.py stops the update first).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.telegram import turns
+from bot.telegram.handlers import talk
 from bot.telegram.state import Context
 
 logger = logging.getLogger(__name__)
@@ -21,10 +23,6 @@ logger = logging.getLogger(__name__)
 async def button_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
-        return
-    # The flood limit first: a flood of presses costs no Bot API call (not even the answer
-    # that stops the spinner), only the one slow-down note.
-    if not await turns.admit(update, context):
         return
     payload = context.bot_data.buttons.decode(query.data)
     usable = payload is not None and update.effective_chat is not None
@@ -39,7 +37,7 @@ async def button_pressed(update: Update, context: Context) -> None:
     # Rasa's buttons answer the question just asked; an old keyboard pressed later confuses it.
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(reply_markup=None)
-    await turns.converse(update, context, payload)
+    await talk.converse(update, context, payload)
 
 
 def register(application: Application) -> None:

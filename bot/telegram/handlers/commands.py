@@ -16,7 +16,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.core.replies import Reply
 from bot.telegram import turns
-from bot.telegram.handlers import quiz
+from bot.telegram.handlers import quiz, talk
 from bot.telegram.state import Context
 
 logger = logging.getLogger(__name__)
@@ -113,11 +113,9 @@ async def start(update: Update, context: Context) -> None:
     `parent` lands on the parents' path, `educator` adds where the classroom material is,
     `quiz` starts a quiz round.
     """
-    if not await turns.admit(update, context):
-        return
     mode = context.args[0].lower() if context.args else ""
     if mode == quiz.DEEP_LINK:  # from the quiz's group redirect: the card, then the quiz
-        lang = await quiz.quiz_lang(update, context)
+        lang = await turns.lang_of(update, context)
         await turns.send_note(update, context, turns.message_text("privacy_card", lang))
         await quiz.start_round(update, context)
         return
@@ -138,18 +136,14 @@ async def start(update: Update, context: Context) -> None:
 
 async def intent_command(update: Update, context: Context) -> None:
     """/help, /language, /privacy, /helpline, /parents."""
-    if not await turns.admit(update, context):
-        return
     message = update.effective_message
     command = (message.text or "").split()[0].lstrip("/").split("@")[0].lower() if message else ""
-    await turns.converse(update, context, INTENT_OF.get(command, "/ask_help_menu"))
+    await talk.converse(update, context, INTENT_OF.get(command, "/ask_help_menu"))
 
 
 async def forget(update: Update, context: Context) -> None:
     """/forget: delete the conversation, then say so in the user's language, or say that it
     could not be deleted: never "deleted" when it was not."""
-    if not await turns.admit(update, context):
-        return
     sender = turns.current_sender(update)
     turn = await turns.ask(update, context, text="/forget_me")
     try:
@@ -171,9 +165,7 @@ async def forget(update: Update, context: Context) -> None:
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command Jaga does not know, in a private chat: show the menu."""
-    if not await turns.admit(update, context):
-        return
-    await turns.converse(update, context, "/ask_help_menu")
+    await talk.converse(update, context, "/ask_help_menu")
 
 
 def register(application: Application) -> None:

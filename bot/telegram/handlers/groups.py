@@ -1,7 +1,7 @@
 """Groups and supergroups. Jaga answers only commands (handled in `commands`), messages that
-mention it and replies to its own messages; everything else in a group is none of its
-business and is not even logged. A disclosure is never discussed in the group: see
-`turns.redirect_privately`.
+mention it and replies to its own messages (`ADDRESSED`); everything else in a group is none
+of its business: no handler takes it, so it is not even counted or logged. A disclosure is
+never discussed in the group: see `turns.redirect_privately`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from telegram import Bot, Message, MessageEntity, Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.telegram import turns
+from bot.telegram.handlers import talk
 from bot.telegram.state import Context
 
 _MENTIONS = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
@@ -32,24 +32,36 @@ def addressed_to_bot(message: Message, bot: Bot) -> bool:
     return False
 
 
+class _Addressed(filters.MessageFilter):
+    """Messages addressed to Jaga (see `addressed_to_bot`)."""
+
+    def filter(self, message: Message) -> bool:
+        return addressed_to_bot(message, message.get_bot())
+
+
+ADDRESSED = _Addressed(name="ADDRESSED")
+
+
 def without_mention(text: str, bot: Bot) -> str:
     return re.sub(rf"@{re.escape(bot.username)}\b", " ", text, flags=re.IGNORECASE).strip()
 
 
 async def group_text(update: Update, context: Context) -> None:
     message = update.effective_message
-    if message is None or not addressed_to_bot(message, context.bot):
-        return
-    if not await turns.admit(update, context):
+    if message is None:
         return
     text = without_mention(message.text or "", context.bot)
-    await turns.converse(update, context, text or "/ask_help_menu")
+    await talk.converse(update, context, text or "/ask_help_menu")
 
 
 def register(application: Application) -> None:
     application.add_handler(
         MessageHandler(
-            filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+            filters.ChatType.GROUPS
+            & filters.UpdateType.MESSAGE
+            & filters.TEXT
+            & ~filters.COMMAND
+            & ADDRESSED,
             group_text,
         )
     )

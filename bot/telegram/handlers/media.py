@@ -13,7 +13,8 @@ from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.telegram import turns
-from bot.telegram.handlers.groups import addressed_to_bot, without_mention
+from bot.telegram.handlers import talk
+from bot.telegram.handlers.groups import ADDRESSED, without_mention
 from bot.telegram.state import Context
 
 # Most specific first: an animation also carries a document, a venue also a location.
@@ -59,23 +60,19 @@ async def media_received(update: Update, context: Context) -> None:
     if message is None or chat is None:
         return
     in_group = chat.type != ChatType.PRIVATE
-    if in_group and not addressed_to_bot(message, context.bot):
-        return
-    if not await turns.admit(update, context):
-        return
     kind = media_kind(message)
     turn = await turns.ask(update, context, media=kind)
     await turns.send_turn(update, context, turn)
     caption = without_mention(message.caption or "", context.bot) if in_group else message.caption
     if caption and kind not in _PLACES:
-        await turns.converse(update, context, caption)
+        await talk.converse(update, context, caption)
 
 
 def register(application: Application) -> None:
     application.add_handler(
         MessageHandler(
             MEDIA
-            & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
+            & (filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & ADDRESSED))
             & filters.UpdateType.MESSAGE,
             media_received,
         )

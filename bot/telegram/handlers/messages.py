@@ -11,15 +11,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.telegram import turns
+from bot.telegram.handlers import talk
 from bot.telegram.state import Context
 
 
 async def private_text(update: Update, context: Context) -> None:
     message = update.effective_message
-    if message is None or not await turns.admit(update, context):
+    if message is None:
         return
-    await turns.converse(update, context, message.text or "")
+    await talk.converse(update, context, message.text or "")
 
 
 def register(application: Application) -> None:

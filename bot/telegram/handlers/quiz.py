@@ -11,17 +11,19 @@ The quiz never goes through Rasa: the questions and answers come from
 
 State: `context.user_data["quiz"]` holds only numbers, never text:
     {"round": <random id>, "order": [question indexes], "pos": <0..len(order)>, "score": <n>}
+With REDIS_URL it is in Redis (persistence.py), so each press may reach any front end; an
+answer publishes the round's new position before the next question is sent (`save_now`).
 `callback_data` is `quiz:<round>:<question index>:<choice>` (about 15 bytes; Telegram allows
 64) or `quiz:new` (play again). A press from an older round, an already answered question or a
-round lost in a restart gets a polite callback answer and nothing else. Starting a round counts
-for the flood guard like any command; answers do not (only the waiting question can be answered).
+round lost (Redis flushed, an hour of silence, a restart without Redis) gets a polite callback
+answer and nothing else. Starting a round counts for the flood guard like any command; answers
+do not (`is_answer`: only the waiting question can be answered).
 
 In groups /quiz only posts a button to the private chat: a round is one child's own pace.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
@@ -42,6 +44,7 @@ from bot.content.lessons import ContentError, Quiz
 from bot.telegram import turns
 from bot.telegram.formatting import escape
 from bot.telegram.keyboards import url_keyboard
+from bot.telegram.persistence import save_now
 from bot.telegram.state import Context
 
 logger = logging.getLogger(__name__)
@@ -55,7 +58,6 @@ DEEP_LINK = "quiz"  # t.me/<bot>?start=quiz
 HANDLER_GROUP = -1  # before the generic command and button handlers
 LETTERS = "ABCD"
 BUTTON_CHARS = 60  # long options are clipped on the button; the message shows them in full
-LANG_TIMEOUT = 1.0  # seconds to ask the assistant for the conversation's language
 
 _ANSWER_RE = re.compile(r"^quiz:(\d{1,9}):(\d{1,3}):(\d)$")
 
@@ -115,21 +117,7 @@ def load_quiz() -> Quiz | None:
         return None
 
 
-# -- language and state ----------------------------------------------------------------------
-
-
-async def quiz_lang(update: Update, context: Context) -> str:
-    """The language Jaga last answered this person in, else the conversation's, else Telegram's."""
-    sender = turns.current_sender(update)
-    langs: dict[str, str] = context.chat_data.get("langs", {})
-    if langs.get(sender) in turns.LANGS:
-        return langs[sender]
-    if sender in context.chat_data.get("seeded", set()):  # the assistant knows this person
-        with contextlib.suppress(Exception):
-            lang = await asyncio.wait_for(context.bot_data.assistant.language(sender), LANG_TIMEOUT)
-            if lang in turns.LANGS:
-                return lang
-    return turns.telegram_lang(update.effective_user)
+# -- state ----------------------------------------------------------------------
 
 
 def new_round(quiz: Quiz, size: int = ROUND_SIZE) -> dict[str, object]:
@@ -232,11 +220,11 @@ async def start_round(update: Update, context: Context) -> None:
     if chat is None:
         return
     if chat.type != ChatType.PRIVATE:
-        lang = turns.known_lang(update, context)
+        lang = await turns.lang_of(update, context)
         keyboard = url_keyboard(text("group_button", lang), private_link(context))
         await turns.send_note(update, context, text("group", lang), keyboard)
         return
-    lang = await quiz_lang(update, context)
+    lang = await turns.lang_of(update, context)
     quiz = load_quiz()
     if quiz is None or len(quiz) == 0:
         await turns.send_note(update, context, text("unavailable", lang))
@@ -248,8 +236,7 @@ async def start_round(update: Update, context: Context) -> None:
 
 async def quiz_command(update: Update, context: Context) -> None:
     """/quiz. Stops here, so the generic command handlers do not answer it too."""
-    if await turns.admit(update, context):
-        await start_round(update, context)
+    await start_round(update, context)
     raise ApplicationHandlerStop
 
 
@@ -258,12 +245,9 @@ async def start_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or update.effective_chat is None:
         raise ApplicationHandlerStop
-    # The flood limit first: a flood of presses costs no Bot API call.
-    if not await turns.admit(update, context):
-        raise ApplicationHandlerStop
     if query.data != NEW_ROUND and context.bot_data.buttons.decode(query.data) != START_PAYLOAD:
         with contextlib.suppress(TelegramError):  # a forged or stale button
-            await query.answer(turns.stale_button_text(turns.known_lang(update, context)))
+            await query.answer(turns.stale_button_text(await turns.lang_of(update, context)))
         raise ApplicationHandlerStop
     with contextlib.suppress(TelegramError):  # a query older than 15 s can't be answered
         await query.answer()
@@ -289,7 +273,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
         or update.effective_chat.type != ChatType.PRIVATE
         or not current(state, parsed[0], parsed[1])
     ):
-        lang = turns.known_lang(update, context)
+        lang = await turns.lang_of(update, context)
         with contextlib.suppress(TelegramError):
             await query.answer(text("stale", lang))
         with contextlib.suppress(TelegramError):  # an old question must not be answered again
@@ -304,14 +288,16 @@ async def answer_pressed(update: Update, context: Context) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
     # Not counted by the flood guard: only the one question waiting can be answered, so these
     # presses cannot flood, and a quick child must not be told to slow down mid-round.
-    lang = await quiz_lang(update, context)
+    lang = await turns.lang_of(update, context)
     try:
         correct, why = quiz.check(index, choice, lang)
     except (IndexError, ValueError):  # a choice the question does not have: not our button
         raise ApplicationHandlerStop from None
-    # The round moves on before anything is sent: a second tap on the same button is stale.
+    # The round moves on before anything is sent, and every front end sees it: a second tap
+    # on the same button is stale, wherever it lands.
     state["pos"] += 1
     state["score"] += int(correct)
+    await save_now(update, context)
     if correct:
         feedback = text("right", lang, why=why)
     else:
@@ -328,6 +314,12 @@ async def answer_pressed(update: Update, context: Context) -> None:
             update, context, summary(quiz, state["score"], total, lang), end_keyboard(context, lang)
         )
     raise ApplicationHandlerStop
+
+
+def is_answer(update: Update) -> bool:
+    """A press of a quiz answer: never counted by the flood guard (handlers/gate.py)."""
+    query = update.callback_query
+    return query is not None and parse_answer(query.data) is not None
 
 
 def forget(context: Context) -> None:
