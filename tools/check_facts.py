@@ -1,7 +1,8 @@
 """`python -m tools.check_facts`: every number, address, hour and law a user sees is sourced.
 
-Scans the texts Jaga shows (domain.yml responses, actions/referrals.yml, bot/core/messages.yml,
-content/*.yml, string literals in bot/ and actions/, the web page) for phone numbers, URLs and
+Scans the texts Jaga shows (domain.yml responses, actions/referrals.yml, bot/core/messages.yml
+as users see it, with its referral fields filled in, content/*.yml, string literals in bot/ and
+actions/, the web page) for phone numbers, URLs and
 domains, e-mail addresses, opening hours and law sections, and compares each with the `values`
 of knowledge/sources.yml. A value no item vouches for, or one only an unverified or conflict
 item gives, is a problem naming the file, the place and the text. Values listed under
@@ -25,6 +26,7 @@ from typing import Any, Iterable, Iterator
 import yaml
 
 from bot.content.knowledge import KNOWLEDGE_FILE, Knowledge, KnowledgeError, load_knowledge
+from bot.core import messages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -279,6 +281,35 @@ def _yaml_texts(path: Path, rel: str, only: str | None = None) -> Iterator[Text]
         yield Text(rel, where, text)
 
 
+def _catalogue(root: Path) -> dict:
+    """bot/core/messages.yml as users see it: the referral fields ({talian_kasih.phone}) filled
+    in from the root's referral directory (the repository's when the root has none)."""
+    referrals = root / REFERRALS_FILE
+    return messages.load(root / MESSAGES_FILE, referrals if referrals.exists() else None)
+
+
+def _message_texts(root: Path) -> Iterator[Text]:
+    try:
+        catalogue = _catalogue(root)
+    except messages.CatalogueError:  # check_catalogue() reports it; read the file as written
+        yield from _yaml_texts(root / MESSAGES_FILE, MESSAGES_FILE)
+        return
+    for key, entry in catalogue.items():
+        for where, text in _walk(entry, key):
+            yield Text(MESSAGES_FILE, where, text)
+
+
+def check_catalogue(root: Path = ROOT) -> list[str]:
+    """The catalogue loads: every {service.field} it names is in the referral directory."""
+    if not (Path(root) / MESSAGES_FILE).exists():
+        return []
+    try:
+        _catalogue(Path(root))
+    except messages.CatalogueError as error:
+        return [str(error)]
+    return []
+
+
 def _python_texts(path: Path, rel: str) -> Iterator[Text]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docstrings = set()
@@ -416,9 +447,10 @@ def user_texts(root: Path = ROOT) -> Iterator[Text]:
 
     if (root / DOMAIN_FILE).exists():
         yield from _yaml_texts(root / DOMAIN_FILE, DOMAIN_FILE, only="responses")
-    for name in (REFERRALS_FILE, MESSAGES_FILE):
-        if (root / name).exists():
-            yield from _yaml_texts(root / name, name)
+    if (root / REFERRALS_FILE).exists():
+        yield from _yaml_texts(root / REFERRALS_FILE, REFERRALS_FILE)
+    if (root / MESSAGES_FILE).exists():
+        yield from _message_texts(root)
     for path in sorted(root.glob(CONTENT_GLOB)):
         yield from _yaml_texts(path, rel(path))
     for pattern in PYTHON_GLOBS:
@@ -572,6 +604,7 @@ def check(
     for text in user_texts(root) if texts is None else texts:
         problems += [str(p) for p in check_text(text, allowed)]
     if texts is None:
+        problems += check_catalogue(root)
         problems += check_references(book, root)
         problems += check_referrals(book, root)
     return problems

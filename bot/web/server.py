@@ -13,6 +13,10 @@ API (JSON in, JSON out; nothing is stored, and message text is never logged):
     GET  /api/parents?lang=en|ms               -> {"title", "intro", "sections"}
     GET  /api/health                           -> {"ok": true}
 
+The page (`/`) is index.html filled in by bot/web/page.py from the message catalogue; the web
+chat keeps no conversation of its own (no session table, no language, no timeout: the
+conversation module answers every message, and its safe fallback when Rasa fails).
+
 The server answers only requests addressed to a loopback name (a defence against DNS
 rebinding) and refuses cross-site POSTs. Every response carries a strict Content Security
 Policy (`default-src 'self'`, no inline script), so the page works fully offline.
@@ -33,8 +37,9 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from bot.content.lessons import Content, ContentError, lang_or_default, source_titles
+from bot.core import messages
 from bot.core.settings import Settings, SettingsError
-from bot.web.page import nojs_page
+from bot.web.page import Page, nojs_page
 
 logger = logging.getLogger("bot.web")
 
@@ -59,33 +64,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 
-# The web chat's own texts for refusals (the assistant never sees these requests).
-TEXTS = {
-    "too_long": {
-        "en": "That message is too long for me (over 4000 characters). Could you tell me the "
-        "main thing in a few sentences?",
-        "ms": "Mesej itu terlalu panjang untuk saya (lebih 4000 aksara). Boleh ceritakan "
-        "perkara utama dalam beberapa ayat?",
-        # zh, ta in TEXTS: not yet reviewed by a native speaker.
-        "zh": "这条消息太长了（超过4000个字）。可以用几句话告诉我最重要的事吗？",
-        "ta": "இந்தச் செய்தி எனக்கு மிக நீளம் (4000க்கு மேல் எழுத்துகள்). முக்கியமான "
-        "விஷயத்தைச் சில வாக்கியங்களில் சொல்ல முடியுமா?",
-    },
-    "bad_request": {
-        "en": "Sorry, I couldn't read that. Please try again.",
-        "ms": "Maaf, saya tak dapat baca itu. Sila cuba lagi.",
-        "zh": "对不起，我读不到这条消息。请再试一次。",
-        "ta": "மன்னிக்கவும், அதைப் படிக்க முடியவில்லை. மீண்டும் முயற்சி செய்.",
-    },
-    "error": {
-        "en": "Sorry, something went wrong. In danger now? Call 999. To talk to someone: "
-        "Talian Kasih 15999.",
-        "ms": "Maaf, ada masalah. Dalam bahaya sekarang? Telefon 999. Untuk bercakap dengan "
-        "seseorang: Talian Kasih 15999.",
-        "zh": "对不起，出了点问题。现在有危险？打 999。找人聊聊：Talian Kasih 15999。",
-        "ta": "மன்னிக்கவும், ஏதோ பிழை. இப்போது ஆபத்தா? 999 அழை. யாரிடமாவது பேச: Talian Kasih 15999.",
-    },
-}
+# The web chat's own refusals (the assistant never sees these requests): catalogue keys.
+ERROR_TEXTS = {"too_long": "page_too_long", "bad_request": "web_bad_request", "error": "web_error"}
 
 ASSISTANT_KEY = web.AppKey("assistant", object)
 CONTENT_KEY = web.AppKey("content", Content)
@@ -102,8 +82,8 @@ class ApiError(Exception):
 
 
 def _error_response(status: int, code: str, lang: str | None = None, detail: str = ""):
-    texts = TEXTS.get(code, TEXTS["error"])
-    body: dict[str, Any] = {"error": code, "message": texts.get(lang or "en") or texts["en"]}
+    key = ERROR_TEXTS.get(code, ERROR_TEXTS["error"])
+    body: dict[str, Any] = {"error": code, "message": messages.text(key, lang or "en")}
     if detail:
         body["detail"] = detail
     return web.json_response(body, status=status)
@@ -185,12 +165,6 @@ def _session(data: dict, lang: str | None) -> str:
 # ------------------------------------------------------------------------ handlers
 
 
-async def index(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(
-        STATIC_DIR / "index.html", headers={"Content-Type": "text/html; charset=utf-8"}
-    )
-
-
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
@@ -204,12 +178,11 @@ async def message(request: web.Request) -> web.Response:
         raise ApiError(400, "bad_request", lang, "text must be a non-empty string")
     if len(text) > MAX_MESSAGE_CHARS:
         raise ApiError(413, "too_long", lang)
-    assistant = request.app[ASSISTANT_KEY]
-    try:
-        turn = await assistant.respond(session, text, lang=lang, metadata={"channel": "web"})
-    except Exception as exc:  # noqa: BLE001 - respond() should never raise; be safe anyway
-        logger.error("assistant failed: %s", type(exc).__name__)
-        raise ApiError(502, "error", lang) from None
+    # The conversation module owns the time limit and the safe fallback: respond() never
+    # raises and always answers within the reply deadline, so the web adds neither.
+    turn = await request.app[ASSISTANT_KEY].respond(
+        session, text, lang=lang, metadata={"channel": "web"}
+    )
     return web.json_response(turn.as_json())
 
 
@@ -267,21 +240,22 @@ def build_app(
     close_assistant: bool = False,
     hosts: tuple[str, ...] = LOOPBACK_HOSTS,
     middlewares: tuple[Any, ...] = (),
-    index: Handler = index,
+    index: Handler | None = None,
 ) -> web.Application:
     """The web chat as an aiohttp app. `assistant` follows bot.core.conversation's interface.
 
     The teaching content is loaded (and checked) here, so a broken content file stops the
     demo at start with a clear message instead of half-working in front of a class.
     Production (bot/web/production.py) passes its public name in `hosts`, its rate limits in
-    `middlewares` (run inside the guard) and the page in the browser's language as `index`.
+    `middlewares` (run inside the guard) and its own page as `index`; the classroom demo's
+    page is bot/web/page.py's `Page()`, in the browser's language like production's.
     """
     app = web.Application(middlewares=[guard, *middlewares], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS_KEY] = settings or Settings()
     app[ASSISTANT_KEY] = assistant
     app[CONTENT_KEY] = content if content is not None else Content.load()
     app[HOSTS_KEY] = tuple(hosts)
-    app.router.add_get("/", index)
+    app.router.add_get("/", index or Page().handler)
     app.router.add_post("/nojs", nojs_page)
     app.router.add_get("/api/health", health)
     app.router.add_post("/api/message", message)

@@ -10,11 +10,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.content.lessons import Quiz, source_titles
+from bot.core import messages
 from bot.web.server import MAX_MESSAGE_CHARS, STATIC_DIR, build_app
 
-from .fakes import TinyFakeAssistant, make_fake
+from .fakes import conversation_fake, make_fake
 
 SESSION = "web:AbCdEfGh12345678"
+DATA_BLOCK = '<script type="application/json" id="jaga-texts">'
 
 
 @pytest.fixture
@@ -48,12 +50,18 @@ async def test_index_is_served_with_security_headers(client):
 
 
 async def test_static_files_have_no_inline_script_and_no_outside_address(client):
-    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-    for tag in re.findall(r"<script\b[^>]*>", html):
-        assert 'src="/static/' in tag, tag
-    assert not re.search(r"<script\b[^>]*>\s*[^<\s]", html), "inline script"
-    assert not re.search(r"\son[a-z]+=", html), "inline event handler"
-    assert " style=" not in html, "inline style (blocked by the CSP)"
+    template = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    served = await (await client.get("/")).text()
+    for html in (template, served):
+        # Scripts come from /static/; the one inline block is the texts, JSON that never runs.
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert 'src="/static/' in tag or tag == DATA_BLOCK, tag
+        code = html.replace(DATA_BLOCK, "<script>", 1).split("<script>", 1)[-1]
+        assert not re.search(r"<script\b[^>]*>\s*[^<\s]", code), "inline script"
+        assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+        assert " style=" not in html, "inline style (blocked by the CSP)"
+    texts = re.search(DATA_BLOCK + r"(.*?)</script>", served, re.S).group(1)
+    assert "</" not in texts and json.loads(texts)["langs"]["ms"]["send"] == "Hantar"
     for name in ("index.html", "app.css"):
         text = (STATIC_DIR / name).read_text(encoding="utf-8")
         assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), name
@@ -230,14 +238,45 @@ async def test_unknown_api_and_static_traversal(client):
 async def test_message_text_is_never_logged(caplog):
     caplog.set_level(logging.DEBUG)
     secret = "my secret is 0123456789 at Jalan Rahsia"
-    failing = TinyFakeAssistant(fail=True)
-    for assistant, status in ((make_fake(), 200), (failing, 502)):
+    for assistant in (conversation_fake(), conversation_fake(fail=True)):
         app = build_app(None, assistant)
         async with TestClient(TestServer(app, host="127.0.0.1")) as c:
             r = await post(c, "/api/message", {"session": SESSION, "text": secret})
-            assert r.status == status
+            assert r.status == 200
             body = await r.json()
-            if status == 502:
-                assert "999" in body["message"] and secret not in json.dumps(body)
+            assert secret not in json.dumps(body)
+        await assistant.close()
     assert secret not in caplog.text
     assert "Jalan Rahsia" not in caplog.text
+
+
+async def test_when_rasa_fails_the_conversations_fallback_is_the_answer():
+    """The web adds no fallback of its own: the conversation module's safe reply, with the
+    helplines from the referral directory, comes back as an ordinary turn."""
+    assistant = conversation_fake(fail=True)
+    app = build_app(None, assistant)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        r = await post(c, "/api/message", {"session": SESSION, "text": "tolong", "lang": "ms"})
+        assert r.status == 200
+        turn = await r.json()
+    await assistant.close()
+    assert turn["lang"] == "ms" and turn["intent"] is None
+    assert turn["replies"][0]["text"] == messages.text("safe_fallback", "ms")
+    for field in ("police.phone", "talian_kasih.phone", "buddy_bear.phone"):
+        assert messages.helpline(*field.split(".")) in turn["replies"][0]["text"]
+
+
+async def test_the_web_chat_keeps_no_conversation_of_its_own():
+    """Two web processes (two apps) on one conversation module: the second knows the language
+    the first one's turn set, because the conversation module keeps it, not the web chat."""
+    assistant = conversation_fake()
+    first, second = build_app(None, assistant), build_app(None, assistant)
+    async with TestClient(TestServer(first, host="127.0.0.1")) as a:
+        r = await post(a, "/api/message", {"session": SESSION, "text": "hai", "lang": "ms"})
+        assert (await r.json())["lang"] == "ms"
+    async with TestClient(TestServer(second, host="127.0.0.1")) as b:
+        r = await post(b, "/api/message", {"session": SESSION, "text": "ok"})
+        assert (await r.json())["lang"] == "ms"
+        assert (await post(b, "/api/forget", {"session": SESSION})).status == 200
+    assert assistant.forgotten == [SESSION]
+    await assistant.close()

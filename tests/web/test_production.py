@@ -25,7 +25,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.core.settings import ROOT, Settings, SettingsError
 from bot.web import production
 from bot.web.limits import RateLimiter
-from bot.web.page import LivePage, PageError, accept_language
+from bot.web.page import LivePage, Page, PageError, accept_language
 from bot.web.server import STATIC_DIR, build_app
 
 from .fakes import make_fake
@@ -179,14 +179,19 @@ async def test_without_javascript_the_form_posts_nowhere_near_the_address_bar(cl
     assert r.status == 200
 
 
-async def test_the_classroom_demo_page_is_unchanged(fake):
+async def test_the_classroom_demo_page_says_demo_and_hides_the_quick_exit(fake):
     app = build_app(None, fake)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         r = await c.get("/")
         html = await r.text()
-    assert html == (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+        ms = await (await c.get("/", headers={"Accept-Language": "ms"})).text()
+    assert html == Page().render("en")
+    assert '<html lang="en" data-lang="en" data-mode="demo">' in html
     assert '<div class="quick" id="quick" hidden>' in html
     assert "Demo — your chat is forgotten after an hour of quiet, never shared" in html
+    assert '<html lang="ms" data-lang="ms" data-mode="demo">' in ms and "Hantar" in ms
+    nojs = re.search(r'<div class="nojs" id="nojs">(.*?)</div>', html, re.S).group(1)
+    assert "999" in nojs and "15999" in nojs and "1-800-18-2327" in nojs
 
 
 def test_a_page_the_server_cannot_fill_in_stops_the_start(tmp_path):

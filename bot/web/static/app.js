@@ -3,313 +3,17 @@
 "use strict";
 
 (() => {
-  const UI = {
-    en: {
-      skip: "Skip to content",
-      tagline: "Staying safe online · Klik Dengan Bijak",
-      lang_label: "Language",
-      banner: "Demo — your chat is forgotten after an hour of quiet, never shared",
-      banner_more: "This is a chatbot, not a person. In danger now? Call 999.",
-      banner_live: "Chats are forgotten after 1 hour of quiet",
-      leave: "Leave quickly",
-      tabs_label: "Sections",
-      tab_chat: "Chat",
-      tab_scenarios: "Scenarios",
-      tab_quiz: "Quiz",
-      tab_parents: "Parents",
-      topics_label: "Quick topics",
-      log_label: "Conversation",
-      msg_label: "Your message",
-      msg_placeholder: "Type your question…",
-      send: "Send",
-      hint: "English, Bahasa Malaysia, 华语 or தமிழ். Enter sends, Shift+Enter makes a new line.",
-      forget: "Clear this chat",
-      cleared: "Chat cleared. Jaga has forgotten this conversation.",
-      you: "You",
-      jaga: "Jaga",
-      typing: "Jaga is typing…",
-      welcome:
-        "Hi! I'm Jaga, a chatbot about staying safe online. Ask me a question in English or Bahasa Malaysia, or tap a topic above.\nI'm a bot, not a person. In danger now? Call 999.",
-      too_long: "That message is too long for me (over 4000 characters). Could you tell me the main thing in a few sentences?",
-      offline: "Sorry, I can't reach Jaga right now. In danger now? Call 999. To talk to someone: Talian Kasih 15999.",
-      topics: [
-        ["What is grooming?", "/ask_grooming"],
-        ["Sextortion", "/ask_sextortion"],
-        ["How to report", "/ask_report"],
-        ["Remove a photo online", "/ask_image_removal"],
-        ["Cyberbullying", "/ask_cyberbullying"],
-        ["Staying safe", "/ask_safety_tips"],
-        ["For parents", "/ask_parent_guidance"],
-        ["Helplines", "/ask_helpline"],
-      ],
-      scenarios_title: "Teaching scenarios",
-      scenarios_lead: "Watch a chat unfold one step at a time. At each pause, stop and discuss.",
-      steps: (n, p) => `${n} steps · ${p} pauses for discussion`,
-      step_of: (i, n) => `Step ${i} of ${n}`,
-      finished: "Finished",
-      pause: "Pause and discuss",
-      narrator: "Story",
-      next: "Next",
-      restart: "Start again",
-      all_scenarios: "All scenarios",
-      advice_title: "What to do",
-      source: "Source:",
-      quiz_lead: (n) => `${n} questions about staying safe online. Choose an answer to see why.`,
-      quiz_all: "All questions",
-      quiz_quick: "Quick round (10)",
-      question_of: (i, n, s) => `Question ${i} of ${n} · Score ${s}`,
-      right: "Correct!",
-      wrong: "Not quite.",
-      right_answer: (a) => `The answer is: ${a}`,
-      see_results: "See my score",
-      score: (s, n) => `You got ${s} out of ${n}!`,
-      remember_title: "What to remember",
-      quiz_again: "Play again",
-      toc_label: "On this page",
-      help_danger: "In danger now: **999**",
-      help_kasih: "Talian Kasih **15999**",
-      help_kasih_wa: " · WhatsApp 019-261 5999",
-      help_kasih_more: " (24h)",
-      help_bear: "Buddy Bear **1-800-18-2327**",
-      help_bear_more: " (under 18, 12pm–12am)",
-      load_error: "Sorry, this could not be loaded. Please reload the page.",
-      icons: {
-        lock: "lock", joy: "laughing face", grin: "grinning face", wink: "winking face",
-        hearts: "face with heart eyes", fear: "frightened face", gift: "gift", hug: "hug",
-        external: "opens in a new tab",
-      },
-    },
-    ms: {
-      skip: "Langkau ke kandungan",
-      tagline: "Selamat dalam talian · Klik Dengan Bijak",
-      lang_label: "Bahasa",
-      banner: "Demo — chat kamu dilupakan selepas sejam senyap, tidak dikongsi",
-      banner_more: "Ini chatbot, bukan manusia. Dalam bahaya? Telefon 999.",
-      banner_live: "Chat dilupakan selepas 1 jam senyap",
-      leave: "Keluar cepat",
-      tabs_label: "Bahagian",
-      tab_chat: "Chat",
-      tab_scenarios: "Senario",
-      tab_quiz: "Kuiz",
-      tab_parents: "Ibu bapa",
-      topics_label: "Topik pantas",
-      log_label: "Perbualan",
-      msg_label: "Mesej anda",
-      msg_placeholder: "Taip soalan anda…",
-      send: "Hantar",
-      hint: "Bahasa Malaysia, English, 华语 atau தமிழ். Enter untuk hantar, Shift+Enter untuk baris baru.",
-      forget: "Padam chat ini",
-      cleared: "Chat dipadam. Jaga sudah melupakan perbualan ini.",
-      you: "Anda",
-      jaga: "Jaga",
-      typing: "Jaga sedang menaip…",
-      welcome:
-        "Hai! Saya Jaga, chatbot tentang keselamatan dalam talian. Tanya saya dalam Bahasa Malaysia atau English, atau tekan satu topik di atas.\nSaya bot, bukan manusia. Dalam bahaya sekarang? Telefon 999.",
-      too_long: "Mesej itu terlalu panjang untuk saya (lebih 4000 aksara). Boleh ceritakan perkara utama dalam beberapa ayat?",
-      offline: "Maaf, saya tak dapat hubungi Jaga sekarang. Dalam bahaya sekarang? Telefon 999. Untuk bercakap dengan seseorang: Talian Kasih 15999.",
-      topics: [
-        ["Apa itu grooming?", "/ask_grooming"],
-        ["Sextortion (ugutan)", "/ask_sextortion"],
-        ["Cara buat laporan", "/ask_report"],
-        ["Buang gambar dari internet", "/ask_image_removal"],
-        ["Buli siber", "/ask_cyberbullying"],
-        ["Tips selamat", "/ask_safety_tips"],
-        ["Untuk ibu bapa", "/ask_parent_guidance"],
-        ["Talian bantuan", "/ask_helpline"],
-      ],
-      scenarios_title: "Senario pembelajaran",
-      scenarios_lead: "Ikuti chat satu langkah demi satu langkah. Pada setiap jeda, berhenti dan berbincang.",
-      steps: (n, p) => `${n} langkah · ${p} jeda untuk perbincangan`,
-      step_of: (i, n) => `Langkah ${i} daripada ${n}`,
-      finished: "Tamat",
-      pause: "Jeda dan bincang",
-      narrator: "Cerita",
-      next: "Seterusnya",
-      restart: "Mula semula",
-      all_scenarios: "Semua senario",
-      advice_title: "Apa yang perlu dibuat",
-      source: "Sumber:",
-      quiz_lead: (n) => `${n} soalan tentang keselamatan dalam talian. Pilih jawapan untuk lihat sebabnya.`,
-      quiz_all: "Semua soalan",
-      quiz_quick: "Pusingan pantas (10)",
-      question_of: (i, n, s) => `Soalan ${i} daripada ${n} · Markah ${s}`,
-      right: "Betul!",
-      wrong: "Belum tepat.",
-      right_answer: (a) => `Jawapannya: ${a}`,
-      see_results: "Lihat markah",
-      score: (s, n) => `Markah anda: ${s} daripada ${n}!`,
-      remember_title: "Perkara untuk diingat",
-      quiz_again: "Main lagi",
-      toc_label: "Dalam halaman ini",
-      help_danger: "Dalam bahaya sekarang: **999**",
-      help_kasih: "Talian Kasih **15999**",
-      help_kasih_wa: " · WhatsApp 019-261 5999",
-      help_kasih_more: " (24 jam)",
-      help_bear: "Buddy Bear **1-800-18-2327**",
-      help_bear_more: " (bawah 18, 12 tgh hari – 12 malam)",
-      load_error: "Maaf, ini tidak dapat dimuatkan. Sila muat semula halaman.",
-      icons: {
-        lock: "mangga", joy: "muka ketawa", grin: "muka tersengih", wink: "muka kenyit mata",
-        hearts: "muka bermata hati", fear: "muka takut", gift: "hadiah", hug: "pelukan",
-        external: "dibuka dalam tab baharu",
-      },
-    },
-    // Mandarin and Tamil: NOT YET REVIEWED BY A NATIVE SPEAKER. The scenarios, the quiz and
-    // the parents' page are in English and Malay only; in zh/ta they come in English with a
-    // note (content_en). A key missing here falls back to English (t()).
-    zh: {
-      skip: "跳到内容",
-      tagline: "安全上网 · Klik Dengan Bijak",
-      lang_label: "语言",
-      banner: "演示版 — 对话不会长期保存",
-      banner_more: "这是聊天机器人，不是真人。现在有危险？打 999。",
-      banner_live: "安静 1 小时后，聊天会被忘记",
-      leave: "快速离开",
-      tabs_label: "栏目",
-      tab_chat: "聊天",
-      tab_scenarios: "情景",
-      tab_quiz: "测验",
-      tab_parents: "家长",
-      topics_label: "快速话题",
-      log_label: "对话",
-      msg_label: "你的消息",
-      msg_placeholder: "输入你的问题…",
-      send: "发送",
-      hint: "可以用华语、English、Bahasa Malaysia 或 தமிழ்。按 Enter 发送，Shift+Enter 换行。",
-      forget: "清除这段聊天",
-      cleared: "聊天已清除。Jaga 已经忘记这段对话。",
-      you: "你",
-      jaga: "Jaga",
-      typing: "Jaga 正在输入…",
-      welcome:
-        "你好！我是 Jaga，一个关于网络安全的聊天机器人。可以用华语问我问题，或点上面的话题。有些回答还没有华语版本，会用英文。\n我是机器人，不是真人。现在有危险？打 999。",
-      too_long: "这条消息太长了（超过4000个字）。可以用几句话告诉我最重要的事吗？",
-      offline: "对不起，我现在联系不上 Jaga。现在有危险？打 999。找人聊聊：Talian Kasih 15999。",
-      topics: [
-        ["什么是诱骗（grooming）？", "/ask_grooming"],
-        ["性勒索", "/ask_sextortion"],
-        ["怎样举报", "/ask_report"],
-        ["删除网上的照片", "/ask_image_removal"],
-        ["网络霸凌", "/ask_cyberbullying"],
-        ["安全小贴士", "/ask_safety_tips"],
-        ["给家长", "/ask_parent_guidance"],
-        ["求助热线", "/ask_helpline"],
-      ],
-      content_en: "（这部分还没有华语版本，下面是英文。）",
-      scenarios_title: "教学情景",
-      scenarios_lead: "一步一步看一段聊天。每次暂停时，停下来讨论。（情景还没有华语版本，下面是英文。）",
-      steps: (n, p) => `${n} 步 · ${p} 次讨论暂停`,
-      step_of: (i, n) => `第 ${i} 步，共 ${n} 步`,
-      finished: "完成",
-      pause: "暂停讨论",
-      narrator: "故事",
-      next: "下一步",
-      restart: "重新开始",
-      all_scenarios: "所有情景",
-      advice_title: "该怎么做",
-      source: "来源：",
-      quiz_lead: (n) => `${n} 道关于网络安全的题目。选一个答案，看看为什么。（题目还没有华语版本，下面是英文。）`,
-      quiz_all: "全部题目",
-      quiz_quick: "快速一轮（10 题）",
-      question_of: (i, n, s) => `第 ${i} 题，共 ${n} 题 · 得分 ${s}`,
-      right: "答对了！",
-      wrong: "不太对。",
-      right_answer: (a) => `答案是：${a}`,
-      see_results: "看我的分数",
-      score: (s, n) => `${n} 题里你答对了 ${s} 题！`,
-      remember_title: "要记住的事",
-      quiz_again: "再玩一次",
-      toc_label: "本页内容",
-      help_danger: "现在有危险：**999**",
-      help_kasih: "Talian Kasih **15999**",
-      help_kasih_wa: " · WhatsApp 019-261 5999",
-      help_kasih_more: "（24 小时）",
-      help_bear: "Buddy Bear **1-800-18-2327**",
-      help_bear_more: "（未满 18 岁，中午 12 点到午夜 12 点，可说华语）",
-      load_error: "对不起，加载不了。请重新载入页面。",
-      icons: {
-        lock: "锁", joy: "笑哭的脸", grin: "咧嘴笑的脸", wink: "眨眼的脸",
-        hearts: "爱心眼的脸", fear: "害怕的脸", gift: "礼物", hug: "拥抱",
-        external: "在新标签页打开",
-      },
-    },
-    ta: {
-      skip: "உள்ளடக்கத்துக்குச் செல்",
-      tagline: "இணையத்தில் பாதுகாப்பாக · Klik Dengan Bijak",
-      lang_label: "மொழி",
-      banner: "டெமோ — உரையாடல் நீண்ட நேரம் சேமிக்கப்படாது",
-      banner_more: "இது ஒரு chatbot, மனிதர் இல்லை. இப்போது ஆபத்தா? 999 அழை.",
-      banner_live: "1 மணி நேரம் அமைதியாக இருந்தால் chat மறக்கப்படும்",
-      leave: "விரைவாக வெளியேறு",
-      tabs_label: "பகுதிகள்",
-      tab_chat: "Chat",
-      tab_scenarios: "சூழ்நிலைகள்",
-      tab_quiz: "வினாடி வினா",
-      tab_parents: "பெற்றோர்",
-      topics_label: "விரைவுத் தலைப்புகள்",
-      log_label: "உரையாடல்",
-      msg_label: "உன் செய்தி",
-      msg_placeholder: "உன் கேள்வியை எழுது…",
-      send: "அனுப்பு",
-      hint: "தமிழ், English, Bahasa Malaysia அல்லது 华语. Enter அனுப்பும், Shift+Enter புதிய வரி.",
-      forget: "இந்த chat-ஐ அழி",
-      cleared: "Chat அழிக்கப்பட்டது. Jaga இந்த உரையாடலை மறந்துவிட்டது.",
-      you: "நீ",
-      jaga: "Jaga",
-      typing: "Jaga எழுதுகிறது…",
-      welcome:
-        "வணக்கம்! நான் Jaga, இணையப் பாதுகாப்பு பற்றிய ஒரு chatbot. தமிழில் கேள்வி கேள், அல்லது மேலே ஒரு தலைப்பைத் தட்டு. சில பதில்கள் இன்னும் தமிழில் இல்லை, அவை ஆங்கிலத்தில் வரும்.\nநான் ஒரு bot, மனிதர் இல்லை. இப்போது ஆபத்தா? 999 அழை.",
-      too_long: "இந்தச் செய்தி எனக்கு மிக நீளம் (4000க்கு மேல் எழுத்துகள்). முக்கியமான விஷயத்தைச் சில வாக்கியங்களில் சொல்ல முடியுமா?",
-      offline: "மன்னிக்கவும், இப்போது Jaga-வை அடைய முடியவில்லை. இப்போது ஆபத்தா? 999 அழை. யாரிடமாவது பேச: Talian Kasih 15999.",
-      topics: [
-        ["Grooming என்றால் என்ன?", "/ask_grooming"],
-        ["பாலியல் மிரட்டல் (sextortion)", "/ask_sextortion"],
-        ["எப்படிப் புகார் செய்வது", "/ask_report"],
-        ["இணையத்திலிருந்து படத்தை நீக்க", "/ask_image_removal"],
-        ["இணைய கொடுமைப்படுத்தல்", "/ask_cyberbullying"],
-        ["பாதுகாப்புக் குறிப்புகள்", "/ask_safety_tips"],
-        ["பெற்றோருக்கு", "/ask_parent_guidance"],
-        ["உதவி எண்கள்", "/ask_helpline"],
-      ],
-      content_en: "(இந்தப் பகுதி இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளது.)",
-      scenarios_title: "கற்றல் சூழ்நிலைகள்",
-      scenarios_lead: "ஒரு chat படிப்படியாக நடப்பதைப் பார். ஒவ்வொரு இடைநிறுத்தத்திலும் நிறுத்திப் பேசுங்கள். (சூழ்நிலைகள் இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளன.)",
-      steps: (n, p) => `${n} படிகள் · ${p} கலந்துரையாடல் இடைநிறுத்தங்கள்`,
-      step_of: (i, n) => `படி ${i} / ${n}`,
-      finished: "முடிந்தது",
-      pause: "நிறுத்திப் பேசுங்கள்",
-      narrator: "கதை",
-      next: "அடுத்து",
-      restart: "மீண்டும் தொடங்கு",
-      all_scenarios: "எல்லாச் சூழ்நிலைகளும்",
-      advice_title: "என்ன செய்ய வேண்டும்",
-      source: "ஆதாரம்:",
-      quiz_lead: (n) => `இணையப் பாதுகாப்பு பற்றி ${n} கேள்விகள். ஏன் என்று பார்க்க ஒரு பதிலைத் தேர்ந்தெடு. (கேள்விகள் இன்னும் தமிழில் இல்லை, கீழே ஆங்கிலத்தில் உள்ளன.)`,
-      quiz_all: "எல்லாக் கேள்விகளும்",
-      quiz_quick: "விரைவுச் சுற்று (10)",
-      question_of: (i, n, s) => `கேள்வி ${i} / ${n} · மதிப்பெண் ${s}`,
-      right: "சரி!",
-      wrong: "சரியில்லை.",
-      right_answer: (a) => `சரியான பதில்: ${a}`,
-      see_results: "என் மதிப்பெண்ணைப் பார்",
-      score: (s, n) => `${n} கேள்விகளில் ${s} சரி!`,
-      remember_title: "நினைவில் வைக்க வேண்டியவை",
-      quiz_again: "மீண்டும் விளையாடு",
-      toc_label: "இந்தப் பக்கத்தில்",
-      help_danger: "இப்போது ஆபத்தா: **999**",
-      help_kasih: "Talian Kasih **15999**",
-      help_kasih_wa: " · WhatsApp 019-261 5999",
-      help_kasih_more: " (24 மணி நேரம்)",
-      help_bear: "Buddy Bear **1-800-18-2327**",
-      help_bear_more: " (18 வயதுக்குக் கீழ், மதியம் 12 – நள்ளிரவு 12, தமிழில் பேசலாம்)",
-      load_error: "மன்னிக்கவும், இதைத் திறக்க முடியவில்லை. பக்கத்தை மீண்டும் ஏற்று.",
-      icons: {
-        lock: "பூட்டு", joy: "சிரிக்கும் முகம்", grin: "புன்னகை முகம்", wink: "கண் சிமிட்டும் முகம்",
-        hearts: "இதயக் கண் முகம்", fear: "பயந்த முகம்", gift: "பரிசு", hug: "அணைப்பு",
-        external: "புதிய tab-இல் திறக்கும்",
-      },
-    },
-  };
+  // Every label comes from the server: bot/web/page.py writes the message catalogue's page_*
+  // texts for all four languages into the page (#jaga-texts, a JSON data block, never run), with
+  // the helpline numbers filled in from the referral directory. This file holds no text.
+  const DATA = (() => {
+    try {
+      return JSON.parse(document.getElementById("jaga-texts").textContent) || {};
+    } catch (e) {
+      return {};
+    }
+  })();
+  const UI = DATA.langs || {};
 
   const MAX_CHARS = 4000;
   const $ = (id) => document.getElementById(id);
@@ -338,10 +42,18 @@
 
   // ------------------------------------------------------------------ helpers
 
-  function t(key, ...args) {
-    const texts = UI[state.lang] || UI.en;
-    const v = key in texts ? texts[key] : UI.en[key];
-    return typeof v === "function" ? v(...args) : v;
+  // A label; `{name}` in it is filled in from `fields` ("Step {i} of {n}").
+  function t(key, fields) {
+    const texts = UI[state.lang] || UI.en || {};
+    const v = key in texts ? texts[key] : (UI.en || {})[key];
+    if (typeof v !== "string" || !fields) return v;
+    return v.replace(/\{(\w+)\}/g, (m, name) => (name in fields ? String(fields[name]) : m));
+  }
+
+  // Does a text give this number (not as part of a longer one)?
+  function givesNumber(text, number) {
+    const digits = String(number || "").replace(/\D/g, "");
+    return Boolean(digits) && new RegExp(`(^|\\D)${digits}(?!\\d)`).test(text);
   }
 
   function el(tag, props, ...children) {
@@ -362,7 +74,7 @@
     return node;
   }
 
-  // "Call **999**" -> text with <b> parts, built from DOM nodes (never parsed as HTML).
+  // "Call **the number**" -> text with <b> parts, built from DOM nodes (never parsed as HTML).
   function setRich(node, text) {
     node.replaceChildren();
     String(text).split("**").forEach((part, i) => {
@@ -398,7 +110,7 @@
     if (!logo) return null;
     const ns = logo.namespaceURI;
     const svg = document.createElementNS(ns, "svg");
-    const attrs = { class: "icon", viewBox: "0 0 24 24", role: "img", "aria-label": t("icons")[name] || name, focusable: "false" };
+    const attrs = { class: "icon", viewBox: "0 0 24 24", role: "img", "aria-label": (t("icons") || {})[name] || name, focusable: "false" };
     for (const [k, v] of Object.entries(attrs)) svg.setAttribute(k, String(v));
     for (const [tag, props] of shapes) {
       const shape = document.createElementNS(ns, tag);
@@ -559,8 +271,8 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  // A reply is read from its start: the first bubble (where a crisis reply puts 999 and
-  // 15999) goes to the top of the conversation, not the last one to the bottom.
+  // A reply is read from its start: the first bubble (where a crisis reply puts the
+  // helplines) goes to the top of the conversation, not the last one to the bottom.
   function showReply(node) {
     const log = $("log");
     if (!node || !node.isConnected) return scrollLog();
@@ -599,7 +311,7 @@
   function renderTopics() {
     const box = $("topics");
     box.replaceChildren();
-    for (const [title, payload] of t("topics")) {
+    for (const [title, payload] of t("topics") || []) {
       box.append(el("button", { type: "button", onclick: () => send(payload, title) }, title));
     }
   }
@@ -635,11 +347,11 @@
       const nodes = replies.map((r) => addMessage("bot", r.text || "", r.buttons || []));
       state.lastReply = nodes[0];
       // On a touch screen the keyboard would cover help: close it when the reply starts with
-      // 999 (a crisis or disclosure reply, the check-in, the safe fallback). The bracketed
-      // "not translated yet" line also names 999 but is not a reason to close it.
+      // the emergency number (a crisis or disclosure reply, the check-in, the safe fallback).
+      // The bracketed "not translated yet" line also names it but is not a reason to close it.
       const first = replies[0].text || "";
       const touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
-      const helpFirst = /\b999\b/.test(first) && !/^[(（][^]*[)）]$/.test(first.trim());
+      const helpFirst = givesNumber(first, DATA.help_first) && !/^[(（][^]*[)）]$/.test(first.trim());
       if (touch && helpFirst && document.activeElement === $("msg")) $("msg").blur();
       showReply(nodes[0]);
     } catch (err) {
@@ -756,7 +468,7 @@
             { type: "button", "data-scenario": s.id, onclick: () => openScenario(s.id) },
             el("span", { className: "card-title" }, s.title),
             el("span", null, s.summary),
-            el("span", { className: "card-meta" }, t("steps", s.steps.length, pauses)),
+            el("span", { className: "card-meta" }, t("steps", { n: s.steps.length, p: pauses })),
           ),
         ),
       );
@@ -795,7 +507,7 @@
     const { shown } = state.scenario;
     const done = shown >= s.steps.length;
     $("scenario-title").textContent = s.title;
-    $("scenario-progress").textContent = done ? `${t("finished")} · ${t("step_of", s.steps.length, s.steps.length)}` : t("step_of", shown, s.steps.length);
+    $("scenario-progress").textContent = done ? `${t("finished")} · ${t("step_of", { i: s.steps.length, n: s.steps.length })}` : t("step_of", { i: shown, n: s.steps.length });
     const script = $("scenario-script");
     script.replaceChildren(...s.steps.slice(0, shown).map((st, i) => stepNode(s, st, i === shown - 1)));
     const advice = $("scenario-advice");
@@ -844,7 +556,7 @@
       return;
     }
     $("quiz-title").textContent = state.quiz.title;
-    $("quiz-lead").textContent = t("quiz_lead", state.quiz.total);
+    $("quiz-lead").textContent = t("quiz_lead", { n: state.quiz.total });
     if (state.run && !$("quiz-question").hidden) renderQuestion();
     else if (state.run && !$("quiz-end").hidden) renderQuizEnd();
   }
@@ -870,7 +582,7 @@
   function renderQuestion() {
     const run = state.run;
     const q = state.quiz.questions[run.order[run.pos]];
-    $("quiz-progress").textContent = t("question_of", run.pos + 1, run.order.length, run.score);
+    $("quiz-progress").textContent = t("question_of", { i: run.pos + 1, n: run.order.length, s: run.score });
     $("quiz-text").textContent = q.text;
     const box = $("quiz-options");
     box.replaceChildren();
@@ -904,7 +616,7 @@
     fb.className = `feedback ${result.correct ? "right" : "wrong"}`;
     fb.replaceChildren(
       el("span", { className: "verdict" }, result.correct ? t("right") : t("wrong")),
-      result.correct ? null : el("p", null, t("right_answer", q.options[result.answer])),
+      result.correct ? null : el("p", null, t("right_answer", { a: q.options[result.answer] })),
       el("p", null, linkified(result.explanation)),
       sourceNote(result.source),
     );
@@ -929,7 +641,7 @@
     } finally {
       run.pending = false;
     }
-    $("quiz-progress").textContent = t("question_of", run.pos + 1, run.order.length, run.score);
+    $("quiz-progress").textContent = t("question_of", { i: run.pos + 1, n: run.order.length, s: run.score });
     showAnswer(state.quiz.questions[index], run.answered);
     $("quiz-next").focus({ preventScroll: true });
     $("quiz-feedback").scrollIntoView({ block: "nearest" });
@@ -937,7 +649,7 @@
 
   function renderQuizEnd() {
     const run = state.run;
-    $("quiz-score").textContent = t("score", run.score, run.order.length);
+    $("quiz-score").textContent = t("score", { s: run.score, n: run.order.length });
     $("quiz-remember").replaceChildren(...(state.quiz.remember || []).map((r) => el("li", null, linkified(r))));
   }
 
