@@ -9,7 +9,9 @@ Prints one line per problem, naming the file and the intent, and exits 1 if ther
 - no example text is listed under two intents (compared after the NLU normaliser);
 - no example of the held-out or safety test sets (tests/data/) is in the training data;
 - every `utter_*` response has an English variant and a Malay (`lang: ms`) variant;
-- every referral in actions/referrals.yml has a `source` and a `checked` date (YYYY-MM-DD).
+- every referral in actions/referrals.yml has a `source` and a `checked` date (YYYY-MM-DD);
+- every button payload (domain.yml, actions/*.py, content/*.yml) fits in a Telegram button:
+  `callback_data` is at most 64 bytes and Jaga signs it (13 bytes), so 51 bytes of UTF-8.
 
 It reads YAML only and does not import Rasa, so it takes well under a second.
 """
@@ -17,12 +19,13 @@ It reads YAML only and does not import Rasa, so it takes well under a second.
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime as dt
 import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
@@ -69,6 +72,13 @@ CONTRACT_INTENTS = (
 )
 DOMAIN_FILE = ROOT / "domain.yml"
 REFERRALS_FILE = ROOT / "actions" / "referrals.yml"
+ACTIONS_DIR = ROOT / "actions"
+CONTENT_DIR = ROOT / "content"
+# Telegram's limit on a button's callback_data, and what bot/telegram/keyboards.py adds to a
+# payload: "s:" and an 11-character signature (tests/telegram checks the two agree).
+CALLBACK_DATA_LIMIT = 64
+SIGNATURE_BYTES = 13
+PAYLOAD_LIMIT = CALLBACK_DATA_LIMIT - SIGNATURE_BYTES
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -279,6 +289,62 @@ def check_referrals(data: Any, name: str, today: dt.date, max_age_days: int | No
     return problems, warnings
 
 
+def _yaml_payloads(data: Any) -> Iterator[str]:
+    """Every `payload:` value anywhere in a YAML document."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "payload" and isinstance(value, str):
+                yield value
+            else:
+                yield from _yaml_payloads(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _yaml_payloads(item)
+
+
+def _python_payloads(source: str) -> Iterator[str]:
+    """Every `{"payload": "<literal>"}` in Python source (f-strings and variables are not read)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "payload"
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                ):
+                    yield value.value
+
+
+def check_button_payloads(
+    domain: dict, domain_name: str, actions_dir: Path, content_dir: Path
+) -> list[str]:
+    """A payload longer than `PAYLOAD_LIMIT` bytes cannot be a Telegram button."""
+    found: list[tuple[str, str]] = []
+    # Rasa formats domain responses: `{{` in domain.yml is one `{` in the payload sent.
+    for payload in _yaml_payloads(domain.get("responses") or {}):
+        found.append((domain_name, payload.replace("{{", "{").replace("}}", "}")))
+    for path in sorted(Path(actions_dir).glob("*.py")):
+        try:
+            payloads = list(_python_payloads(path.read_text(encoding="utf-8")))
+        except SyntaxError as error:
+            return [f"{relative(path)}: not valid Python: {error}"]
+        found += [(relative(path), payload) for payload in payloads]
+    for path in sorted([*Path(actions_dir).glob("*.yml"), *Path(content_dir).glob("*.yml")]):
+        problems: list[str] = []
+        data = _yaml(path, problems)
+        if problems:
+            return problems
+        found += [(relative(path), payload) for payload in _yaml_payloads(data)]
+    return [
+        f"{name}: button payload {payload!r} is {size} bytes; a Telegram button's callback_data "
+        f"allows {CALLBACK_DATA_LIMIT} and the signature takes {SIGNATURE_BYTES}, so at most "
+        f"{PAYLOAD_LIMIT} (shorten the intent or entity names)"
+        for name, payload in found
+        if (size := len(payload.encode("utf-8"))) > PAYLOAD_LIMIT
+    ]
+
+
 def run_checks(
     *,
     domain_file: Path = DOMAIN_FILE,
@@ -287,6 +353,8 @@ def run_checks(
     test_files: Iterable[Path] | None = None,
     quality_file: Path = QUALITY_FILE,
     today: dt.date | None = None,
+    actions_dir: Path = ACTIONS_DIR,
+    content_dir: Path = CONTENT_DIR,
 ) -> tuple[list[str], list[str], dict[str, Counter]]:
     """(problems, warnings, example counts per intent and language bucket)."""
     problems: list[str] = []
@@ -332,6 +400,7 @@ def run_checks(
         test_sets[relative(path)] = {normalise(t) for t in texts if t}
     problems += check_leaks(examples, test_sets)
     problems += check_responses(domain, domain_name)
+    problems += check_button_payloads(domain, domain_name, actions_dir, content_dir)
 
     referrals = _yaml(Path(referrals_file), problems)
     if referrals is not None:
