@@ -33,20 +33,6 @@ FALLBACK_LANG_TIMEOUT = 0.3  # the same, when the assistant just failed: help co
 SEEDED_KEY = "seeded"
 SEEDED_KEEP = 20  # conversations remembered per person (their private chat and a few groups)
 
-_PRIVATE_BUTTON = {
-    "en": "Talk to Jaga privately",
-    "ms": "Bual dengan Jaga secara peribadi",
-    "zh": "私下跟 Jaga 聊",
-    "ta": "Jaga-வுடன் தனியாகப் பேசு",
-}
-_STALE_BUTTON = {
-    "en": "This button has expired. Type your question, or /help.",
-    "ms": "Butang ini sudah tamat. Taip soalan kamu, atau /help.",
-    "zh": "这个按钮已经过期了。请输入你的问题，或 /help。",
-    "ta": "இந்தப் பொத்தான் காலாவதியாகிவிட்டது. உன் கேள்வியை எழுது, அல்லது /help.",
-}
-
-
 # -- who and which language ---------------------------------------------------------------
 
 
@@ -284,11 +270,11 @@ async def redirect_privately(update: Update, context: Context, turn: Turn) -> No
     key = "group_redirect_crisis" if turn.intent == "crisis" else "group_redirect"
     link = f"https://t.me/{context.bot.username}?start=child"
     logger.info("Disclosure in a group (update %s): sent the private link", update.update_id)
-    button = _PRIVATE_BUTTON.get(lang, _PRIVATE_BUTTON["en"])
+    button = message_text("telegram_private_button", lang)
     await send_note(
         update, context, message_text(key, lang), url_keyboard(button, link), quote=False
     )
 
 
 def stale_button_text(lang: str) -> str:
-    return _STALE_BUTTON.get(lang, _STALE_BUTTON["en"])
+    return message_text("telegram_stale_button", lang)
