@@ -22,7 +22,13 @@ from actions.common import is_adult_helper, user_age, user_lang
 
 # knowledge child_protection_code_under16: accounts on licensed social-media platforms from 16.
 ACCOUNT_AGE = 16
-WEB_CHAT_BUTTON = {"en": "Jaga web chat", "ms": "Chat web Jaga"}
+# zh/ta: not yet reviewed by a native speaker (docs/translations.md).
+WEB_CHAT_BUTTON = {
+    "en": "Jaga web chat",
+    "ms": "Chat web Jaga",
+    "zh": "Jaga 网页聊天",
+    "ta": "Jaga இணைய chat",
+}
 # The "For parents" button of utter_age_rule: the parents' answer once, without making the
 # user a parent for the rest of the conversation (a child may tap it out of curiosity).
 PARENTS_TOPIC = "parents"

@@ -7,13 +7,16 @@ from typing import Any, Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.referrals import ADULT_MODES, render_referrals
+from actions.referrals import ADULT_MODES, ALL_LANGS, render_referrals
 
-MENU_BUTTON = {"en": "Menu", "ms": "Menu"}
+# zh/ta: not yet reviewed by a native speaker (docs/translations.md).
+MENU_BUTTON = {"en": "Menu", "ms": "Menu", "zh": "菜单", "ta": "மெனு"}
 
 
 def user_lang(tracker: Tracker) -> str:
-    return "ms" if tracker.get_slot("lang") == "ms" else "en"
+    """The conversation's language (`lang` slot): en, ms, zh or ta; en when unset."""
+    lang = tracker.get_slot("lang")
+    return lang if lang in ALL_LANGS else "en"
 
 
 def user_age(tracker: Tracker) -> float | None:

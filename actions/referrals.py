@@ -11,6 +11,11 @@ Opening hours are read in Malaysian time (Asia/Kuala_Lumpur). A service with lim
 (`open:` in the YAML) that is closed now is shown as closed, with the time it opens, and a line
 that cannot be reached at all right now goes last; 24-hour lines come before lines with limited
 hours. `clock()` gives the time; tests pass `now=` or replace `clock`.
+
+Texts come in English and Malay (required) and in Mandarin and Tamil (expected; see
+docs/translations.md). A Mandarin or Tamil bubble names the services that answer in that language
+(`languages:`); if any text it needs is missing, the whole bubble is in English, so that the
+runtime's "not translated yet" line (bot/rasa_adapter/runtime.py) comes before it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import yaml
 
 DIRECTORY_PATH = Path(__file__).with_name("referrals.yml")
 
-LANGS = ("en", "ms")
+LANGS = ("en", "ms")  # required in every text
+EXTRA_LANGS = ("zh", "ta")  # expected; a missing one falls back to English
+ALL_LANGS = LANGS + EXTRA_LANGS
 SERVES = ("child", "parent", "anyone")
 STATUSES = ("verified", "dated", "unverified")
 TOPICS = (
@@ -71,6 +78,8 @@ _KNOWN = set(_REQUIRED) | {
     "hours",
     "open",
     "languages",
+    "name_zh",
+    "name_ta",
 }
 _CONTACTS = ("phone", "whatsapp", "email", "url", "how")
 
@@ -150,9 +159,18 @@ class Service:
     hours: dict[str, str] | None = None
     open: Schedule | None = None
     languages: tuple[str, ...] = ()
+    name_zh: str | None = None
+    name_ta: str | None = None
 
     def display_name(self, lang: str) -> str:
-        return self.name_ms if lang == "ms" else self.name
+        if lang == "ms":
+            return self.name_ms
+        return {"zh": self.name_zh, "ta": self.name_ta}.get(lang) or self.name
+
+    def missing_texts(self, lang: str) -> list[str]:
+        """The texts this service lacks in `lang` (e.g. ["purpose", "hours"]); [] for en/ms."""
+        fields = ("purpose", "how", "note", "hours")
+        return [f for f in fields if getattr(self, f) is not None and lang not in getattr(self, f)]
 
     @property
     def is_line(self) -> bool:
@@ -198,15 +216,25 @@ def _text(entry: dict, where: str, field: str) -> str:
 
 
 def _bilingual(entry: dict, where: str, field: str) -> dict[str, str] | None:
+    """A text in English and Malay (required) and Mandarin and Tamil (when given)."""
     value = entry.get(field)
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise _fail(where, field, "must map 'en' and 'ms' to text")
-    for lang in LANGS:
+        raise _fail(where, field, "must map 'en' and 'ms' (and 'zh', 'ta') to text")
+    unknown = sorted(set(value) - set(ALL_LANGS))
+    if unknown:
+        raise _fail(where, f"{field}.{unknown[0]}", "is not a known language")
+    for lang in ALL_LANGS:
+        if lang not in LANGS and lang not in value:
+            continue
         if not isinstance(value.get(lang), str) or not value[lang].strip():
             raise _fail(where, f"{field}.{lang}", "must be a non-empty string")
-    return {lang: value[lang].strip() for lang in LANGS}
+    return {lang: value[lang].strip() for lang in ALL_LANGS if lang in value}
+
+
+def _optional_text(entry: dict, where: str, field: str) -> str | None:
+    return None if entry.get(field) is None else _text(entry, where, field)
 
 
 def _age(entry: dict, where: str, field: str) -> int | None:
@@ -319,6 +347,8 @@ def _service(entry: Any, index: int) -> Service:
         hours=_bilingual(entry, where, "hours"),
         open=_schedule(entry, where),
         languages=tuple(languages),
+        name_zh=_optional_text(entry, where, "name_zh"),
+        name_ta=_optional_text(entry, where, "name_ta"),
     )
     if not any(getattr(service, field) for field in _CONTACTS):
         raise _fail(where, "phone", f"is missing: give at least one of {', '.join(_CONTACTS)}")
@@ -329,7 +359,7 @@ def _service(entry: Any, index: int) -> Service:
         # The opening time Jaga tells a child must be the one the sourced hours text gives.
         if not service.hours or not service.phone:
             raise _fail(where, "open", "limited hours need a phone and the hours text")
-        for lang in LANGS:
+        for lang in (lang for lang in ALL_LANGS if lang in service.hours):
             opens = _clock_time(service.open.start, lang)
             if opens not in service.hours[lang]:
                 raise _fail(where, f"hours.{lang}", f"does not give the opening time {opens!r}")
@@ -420,22 +450,67 @@ _WORDS = {
         "on_day": "hari {day} pukul {time}",
         "days": ("Isnin", "Selasa", "Rabu", "Khamis", "Jumaat", "Sabtu", "Ahad"),
     },
+    # Mandarin and Tamil: not yet reviewed by a native speaker (docs/translations.md).
+    "zh": {
+        "header": "可以在这里求助：",
+        "header_parent": "您和孩子可以在这里求助：",
+        "call": "拨打 {}",
+        "whatsapp": "WhatsApp {}",
+        "email": "电邮 {}",
+        "under18": "18 岁以下",
+        "adults": "18 岁或以上",
+        "for_child": "让孩子打",
+        "closed": "现在关闭，{when}开放",
+        "phone_closed": "电话热线现在关闭，{when}开放",
+        "at": "今天{time}",
+        "tomorrow": "明天{time}",
+        "on_day": "{day}{time}",
+        "days": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+        "speaks": "讲华语",
+    },
+    "ta": {
+        "header": "உதவி கிடைக்கும் இடங்கள்:",
+        "header_parent": "நீங்களும் உங்கள் பிள்ளையும் உதவி பெறக்கூடிய இடங்கள்:",
+        "call": "{} அழைக்கவும்",
+        "whatsapp": "WhatsApp {}",
+        "email": "மின்னஞ்சல் {}",
+        "under18": "18 வயதுக்குக் கீழ்",
+        "adults": "18 வயதும் அதற்கு மேலும்",
+        "for_child": "உங்கள் பிள்ளை அழைக்க",
+        "closed": "இப்போது மூடியுள்ளது, {when}க்குத் திறக்கும்",
+        "phone_closed": "தொலைபேசி இப்போது மூடியுள்ளது, {when}க்குத் திறக்கும்",
+        "at": "இன்று {time}",
+        "tomorrow": "நாளை {time}",
+        "on_day": "{day} {time}",
+        "days": ("திங்கள்", "செவ்வாய்", "புதன்", "வியாழன்", "வெள்ளி", "சனி", "ஞாயிறு"),
+        "speaks": "தமிழில் பேசலாம்",
+    },
+}
+
+
+# Parts of the day: midnight, morning, noon, afternoon (to 7pm), evening.
+_DAY_PARTS = {
+    "ms": ("tengah malam", "pagi", "tengah hari", "petang", "malam"),
+    "zh": ("午夜", "上午", "中午", "下午", "晚上"),
+    "ta": ("நள்ளிரவு", "காலை", "மதியம்", "மாலை", "இரவு"),
 }
 
 
 def _clock_time(minutes: int, lang: str) -> str:
-    """12:00 -> "12pm" / "12 tengah hari"; 08:30 -> "8.30am" / "8.30 pagi"."""
+    """12:00 -> "12pm" / "12 tengah hari" / "中午 12 点" / "மதியம் 12 மணி";
+    08:30 -> "8.30am" / "8.30 pagi" / "上午 8 点 30 分" / "காலை 8.30 மணி"."""
     hour, minute = divmod(minutes % (24 * 60), 60)
     shown = f"{hour % 12 or 12}" + (f".{minute:02d}" if minute else "")
-    if lang == "ms":
-        if hour == 12:
-            part = "tengah hari"
-        elif hour == 0:
-            part = "tengah malam"
-        else:
-            part = "pagi" if hour < 12 else ("petang" if hour < 19 else "malam")
-        return f"{shown} {part}"
-    return shown + ("am" if hour < 12 else "pm")
+    if lang not in _DAY_PARTS:
+        return shown + ("am" if hour < 12 else "pm")
+    midnight, morning, noon, afternoon, evening = _DAY_PARTS[lang]
+    if hour in (0, 12):
+        part = midnight if hour == 0 else noon
+    else:
+        part = morning if hour < 12 else (afternoon if hour < 19 else evening)
+    if lang == "zh":
+        return f"{part} {hour % 12 or 12} 点" + (f" {minute} 分" if minute else "")
+    return f"{part} {shown} மணி" if lang == "ta" else f"{shown} {part}"
 
 
 def opening_note(service: Service, lang: str, now: dt.datetime | None = None) -> str | None:
@@ -443,7 +518,8 @@ def opening_note(service: Service, lang: str, now: dt.datetime | None = None) ->
     now = malaysian_time(now)
     if service.open is None or service.is_open(now):
         return None
-    words = _WORDS[lang if lang in LANGS else "en"]
+    lang = lang if lang in _WORDS else "en"
+    words = _WORDS[lang]
     opens = service.open.next_opening(now)
     time = _clock_time(opens.hour * 60 + opens.minute, lang)
     if opens.date() == now.date():
@@ -471,8 +547,18 @@ def _age_note(service: Service, lang: str) -> str | None:
 
 
 def _first_sentence(text: str) -> str:
+    head, sep, _ = text.partition("。")  # Mandarin
+    if sep:
+        return head + sep
     head, sep, _ = text.partition(". ")
     return head + "." if sep else text
+
+
+def _ends(part: str, lang: str) -> str:
+    """`part` ending in a full stop (or a bracket) in the language's own punctuation."""
+    if lang == "zh":
+        return part if part.endswith(("。", "）", ")")) else part + "。"
+    return part if part.endswith((".", ")")) else part + "."
 
 
 def _line(service: Service, lang: str, age_known: bool, adult_mode: bool, now: dt.datetime) -> str:
@@ -485,10 +571,15 @@ def _line(service: Service, lang: str, age_known: bool, adult_mode: bool, now: d
             qualifiers.append(note)
     if adult_mode and service.serves == "child":
         qualifiers.append(words["for_child"])
+    if "speaks" in words and lang in service.languages:  # "讲华语", "தமிழில் பேசலாம்"
+        qualifiers.append(words["speaks"])
     closed = opening_note(service, lang, now)
     if closed:
         qualifiers.append(closed)
-    head = f"• {name}" + (f" ({'; '.join(qualifiers)})" if qualifiers else "")
+    if lang == "zh":
+        head = f"• {name}" + (f"（{'；'.join(qualifiers)}）" if qualifiers else "")
+    else:
+        head = f"• {name}" + (f" ({'; '.join(qualifiers)})" if qualifiers else "")
     # One line a service: its first sentence, and how to reach it. A frightened child reads
     # the first words only, so the rest of the directory's text stays in the YAML.
     purpose = _first_sentence(service.purpose[lang])
@@ -498,7 +589,8 @@ def _line(service: Service, lang: str, age_known: bool, adult_mode: bool, now: d
     if service.note:
         parts.append(service.note[lang])
     contacts = []
-    hours = f" ({service.hours[lang]})" if service.hours else ""
+    bracket = "（{}）" if lang == "zh" else " ({})"
+    hours = bracket.format(service.hours[lang]) if service.hours else ""
     if service.phone and service.phone not in purpose:  # "Call 999 if ..." says it already
         # The hours are the phone line's: they follow the number, never the WhatsApp one.
         contacts.append(words["call"].format(service.phone) + hours)
@@ -510,10 +602,10 @@ def _line(service: Service, lang: str, age_known: bool, adult_mode: bool, now: d
     if contacts:
         parts.append(" / ".join(contacts) + hours)
     elif service.hours:
-        parts.append(f"({service.hours[lang]})")
-    return f"{head}: " + " ".join(
-        part if part.endswith((".", ")")) else part + "." for part in parts
-    )
+        parts.append(bracket.format(service.hours[lang]).strip())
+    if lang == "zh":
+        return f"{head}：" + "".join(_ends(part, lang) for part in parts)
+    return f"{head}: " + " ".join(_ends(part, lang) for part in parts)
 
 
 def order_by_hours(services: list[Service], now: dt.datetime | None = None) -> list[Service]:
@@ -572,11 +664,13 @@ def render_referrals(
     `exclude` drops services the caller has already shown in full. `now` is the time (the
     clock by default): a line closed now says so, with when it opens, and comes last.
     """
-    lang = lang if lang in LANGS else "en"
+    lang = lang if lang in ALL_LANGS else "en"
     now = malaysian_time(now)
     adult_mode = mode in ADULT_MODES
     age_known = age is not None and not adult_mode
     services = select_services(topic, age, mode, exclude, now)
+    if any(s.missing_texts(lang) for s in services):
+        lang = "en"  # one language a bubble, after the runtime's "not translated yet" line
     header = _WORDS[lang]["header_parent" if adult_mode else "header"]
     lines = [header] + [_line(s, lang, age_known, adult_mode, now) for s in services]
     buttons = [{"title": s.display_name(lang), "url": s.url} for s in services if s.url]

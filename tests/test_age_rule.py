@@ -30,11 +30,22 @@ DOMAIN = yaml.safe_load(DOMAIN_TEXT)
 NLG = TemplatedNaturalLanguageGenerator(DOMAIN["responses"])
 WEB_URL = "https://chat.jaga.example.my/"
 
-# Words that would tell a child to make or keep an account (English and Malay).
+# Words that would tell a child to make or keep an account (English, Malay, Mandarin, Tamil).
 TELLS_TO_HAVE_AN_ACCOUNT = re.compile(
     r"\b(?:make|create|open|set up|sign up for|register|keep|get)\b[^.!?\n]*\baccount"
-    r"|\b(?:buat|buka|daftar|simpan|kekalkan|dapatkan)\b[^.!?\n]*\bakaun",
+    r"|\b(?:buat|buka|daftar|simpan|kekalkan|dapatkan)\b[^.!?\n]*\bakaun"
+    r"|(?<!不)(?:开|申请|注册|保留)[^。！？\n]{0,6}账号"
+    r"|கணக்கு(?:த்)? ?(?:திற|உருவாக்கு|தொடங்கு)",
     re.I,
+)
+# The Mandarin and Tamil variants of the age answers (docs/translations.md).
+AGE_RESPONSES = (
+    "utter_age_under16",
+    "utter_age_rule",
+    "utter_age_web_chat",
+    "utter_age_web_chat_here",
+    "utter_parent_age_rule",
+    "utter_age_thanks",
 )
 CHILD_RESPONSES = (
     "utter_age_under16",
@@ -113,6 +124,22 @@ def _variants(name: str) -> list[str]:
     return [v["text"] for v in DOMAIN["responses"][name]]
 
 
+def _variant(name: str, lang: str) -> str:
+    """The text of a response's variant for `lang` (zh or ta)."""
+    for variant in DOMAIN["responses"][name]:
+        if {"type": "slot", "name": "lang", "value": lang} in (variant.get("condition") or []):
+            return variant["text"]
+    raise AssertionError(f"{name} has no {lang} variant")
+
+
+@pytest.mark.parametrize("lang", ["zh", "ta"])
+@pytest.mark.parametrize("name", AGE_RESPONSES)
+def test_every_age_answer_is_in_mandarin_and_tamil(name, lang):
+    from components.lexicon import script_language
+
+    assert script_language(_variant(name, lang)) == lang
+
+
 @pytest.mark.parametrize("name", CHILD_RESPONSES)
 def test_no_answer_to_a_child_tells_them_to_make_or_keep_an_account(name):
     for variant in _variants(name):
@@ -121,10 +148,12 @@ def test_no_answer_to_a_child_tells_them_to_make_or_keep_an_account(name):
 
 @pytest.mark.parametrize("name", ["utter_age_under16", "utter_age_rule"])
 def test_a_child_is_pointed_to_an_adult_and_both_helplines(name):
-    english, malay = _variants(name)
+    english, malay = _variants(name)[:2]
     assert "adult you feel safe with" in english
     assert "orang dewasa yang kamu percaya" in malay
-    for variant in (english, malay):
+    assert "让你觉得安全的大人" in _variant(name, "zh")
+    assert "நீ பாதுகாப்பாக உணரும் ஒரு பெரியவர" in _variant(name, "ta")
+    for variant in _variants(name):
         assert "15999" in variant and "Buddy Bear" in variant and "1-800-18-2327" in variant
 
 
@@ -149,7 +178,7 @@ def test_the_answers_cite_the_rule_from_the_knowledge_base(name):
 
 
 def test_the_parents_explanation_is_short_and_says_what_the_rule_is():
-    english, malay = _variants("utter_parent_age_rule")
+    english, malay = _variants("utter_parent_age_rule")[:2]
     for needle in ("1 June 2026", "16", "Online Safety Act 2025", "MyKad", "Roblox", "15999"):
         assert needle in english, needle
     for needle in ("1 Jun 2026", "16", "Akta Keselamatan Dalam Talian 2025", "MyKad", "15999"):
@@ -157,6 +186,22 @@ def test_the_parents_explanation_is_short_and_says_what_the_rule_is():
     assert len(english.split()) < 170, "keep it short"
     # The rule does not say a six-month transition (reported only by an aggregator).
     assert "month" not in english and "bulan" not in malay
+    mandarin, tamil = (
+        _variant("utter_parent_age_rule", "zh"),
+        _variant("utter_parent_age_rule", "ta"),
+    )
+    for needle in (
+        "2026 年 6 月 1 日",
+        "16 岁",
+        "Online Safety Act 2025",
+        "MyKad",
+        "Roblox",
+        "15999",
+    ):
+        assert needle in mandarin, needle
+    for needle in ("2026 ஜூன் 1", "16 வயது", "Online Safety Act 2025", "MyKad", "Roblox", "15999"):
+        assert needle in tamil, needle
+    assert "个月" not in mandarin and "மாத" not in tamil
 
 
 @pytest.mark.parametrize(
@@ -193,6 +238,25 @@ async def test_in_malay_the_web_chat_button_is_in_malay(web_url):
     shown, _ = await run(ActionAcknowledgeAge(), tracker(age=11, lang="ms"))
     assert "tanpa akaun" in shown[1]["text"]
     assert [b["title"] for b in shown[1]["buttons"]] == ["Chat web Jaga"]
+
+
+@pytest.mark.parametrize(
+    "lang, no_account, button",
+    [("zh", "不需要账号", "Jaga 网页聊天"), ("ta", "கணக்கோ பதிவோ தேவையில்லை", "Jaga இணைய chat")],
+)
+async def test_in_mandarin_and_tamil_the_whole_answer_is_in_that_language(
+    lang, no_account, button, web_url
+):
+    from components.lexicon import script_language
+
+    shown, _ = await run(ActionAcknowledgeAge(), tracker(age=11, lang=lang))
+    assert names(shown) == ["utter_age_under16", "utter_age_web_chat"]
+    assert all(script_language(m["text"]) == lang for m in shown)
+    assert "15999" in shown[0]["text"] and no_account in shown[1]["text"]
+    assert [b["title"] for b in shown[1]["buttons"]] == [button]
+    asked, _ = await run(ActionAgeRule(), tracker(lang=lang, intent="ask_age_rule"))
+    assert names(asked) == ["utter_age_rule", "utter_age_web_chat"]
+    assert all(script_language(m["text"]) == lang for m in asked)
 
 
 async def test_a_child_under_16_in_the_web_chat_is_told_no_account_is_needed(web_url):
