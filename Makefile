@@ -77,11 +77,12 @@ test: train lint validate
 eval: train
 	@$(PY) -m tools.evaluate
 
+# BENCH_ARGS sizes the run, e.g. BENCH_ARGS="--cold-starts 1 --train-repeats 1 --duration 2"
 bench: train
-	@$(PY) -m tools.bench
+	@$(PY) -m tools.bench $(BENCH_ARGS)
 
 loadtest: train
-	@$(PY) -m tools.loadtest
+	@$(PY) -m tools.bench.loadtest $(LOADTEST_ARGS)
 
 clean:
 	rm -rf models reports .pytest_cache

@@ -30,7 +30,7 @@ EXPECTED_ROWS = (
     "fresh conversation p95",
     "ongoing conversation p95",
     "Peak memory (VmHWM, serving process)",
-    "Throughput at p95 <= 100 ms",
+    "Throughput, conversation module",
     "Held-out intent accuracy",
     "Held-out macro-F1",
     "Safety set: crisis recall (full model)",
@@ -43,11 +43,19 @@ def _model() -> Path | None:
     return found[-1] if found else None
 
 
-@pytest.mark.timeout(120)
+def _budget() -> float:
+    """60 s on an idle 2-core machine (~35 s measured); a shared machine that is busier than
+    its core count stretches wall time, so the budget stretches with the load average."""
+    cores = os.cpu_count() or 1
+    return 60 * min(8.0, max(1.0, os.getloadavg()[0] / cores))
+
+
+@pytest.mark.timeout(600)
 def test_quick_bench_writes_every_row(tmp_path: Path) -> None:
     if _model() is None:
         pytest.skip("no trained model in models/ (run `make train`)")
     out = tmp_path / "bench.md"
+    budget = _budget()
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "tools.bench", "--quick", "--out", str(out)],
@@ -55,14 +63,11 @@ def test_quick_bench_writes_every_row(tmp_path: Path) -> None:
         env=dict(os.environ, PYTHONHASHSEED="0"),
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=max(110, 2 * budget),
     )
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    # 60 s on an idle 2-core machine (~35 s measured); a shared machine that is busier than
-    # its core count stretches wall time, so the budget stretches with the load average.
-    cores = os.cpu_count() or 1
-    budget = 60 * max(1.0, os.getloadavg()[0] / cores)
+    budget = max(budget, _budget())  # the load may have risen during the run
     assert elapsed < budget, f"the quick run took {elapsed:.0f} s (budget {budget:.0f} s)"
     report = out.read_text(encoding="utf-8")
     for row in EXPECTED_ROWS:

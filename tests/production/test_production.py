@@ -332,7 +332,7 @@ TELEGRAM_TOKEN = "123456:PROD-test_abcdefghijklmnopqrstuv"
 
 
 def _fake_bot_api():
-    from tools import fake_bot_api
+    from bot.testing import fake_bot_api
 
     return fake_bot_api
 

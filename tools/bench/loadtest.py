@@ -1,6 +1,6 @@
 """A bounded load test of the production stack, on loopback only, into reports/loadtest.md.
 
-    python -m tools.loadtest [--replicas 1,2] [--channels telegram,web] [--users 60]
+    python -m tools.bench.loadtest [--replicas 1,2] [--channels telegram,web] [--users 60]
                              [--messages 5] [--concurrency 30] [--max-seconds 90]
                              [--out reports/loadtest.md]
 
@@ -48,9 +48,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.fake_bot_api import BOT_ID, FakeBotApi
+from bot.testing.fake_bot_api import BOT_ID, FakeBotApi
+from tools.bench.common import (
+    REDIS_DB,
+    ROOT,
+    cpu_name,
+    delete_redis_keys,
+    free_ports,
+    percentile,
+    safe_fallback_starts,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:LOADTEST-abcdefghijklmnopqrstuvwxyz"
 WEBHOOK_PATH = "telegram/loadtest"
 
@@ -95,24 +103,6 @@ class FakeTelegram(FakeBotApi):
 
 
 # -- the stack under test ----------------------------------------------------------------------
-
-
-def free_ports(count: int) -> int:
-    """A port p with p .. p + count - 1 all free on loopback."""
-    for _ in range(500):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            base = sock.getsockname()[1]
-        if base + count > 65000:
-            continue
-        try:
-            for port in range(base + 1, base + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free ports")
 
 
 @dataclass
@@ -214,19 +204,10 @@ class Stack:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        import redis
-
-        client = redis.Redis(
-            host=os.environ.get("REDIS_HOST", "127.0.0.1"),
-            port=int(os.environ.get("REDIS_PORT", "6379")),
-            db=self.redis_db,
-        )
-        keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
+        url = f"redis://{os.environ.get('REDIS_HOST', '127.0.0.1')}:"
+        url += f"{os.environ.get('REDIS_PORT', '6379')}/{self.redis_db}"
         # The ids of the updates the front ends answered (the fake bot's id is the test's own).
-        keys += list(client.scan_iter(match=f"jaga:tg:done:{BOT_ID}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        delete_redis_keys(url, [f"{self.prefix}:*", f"jaga:tg:done:{BOT_ID}:*"])
 
 
 def ports_open(ports: list[int]) -> bool:
@@ -261,10 +242,7 @@ class Result:
     stopped_early: bool = False
 
     def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+        return percentile(self.latencies, q * 100)
 
 
 async def run_load(
@@ -272,9 +250,7 @@ async def run_load(
 ) -> None:
     import aiohttp
 
-    from bot.core import messages
-
-    safe_starts = {messages.text("safe_fallback", lang).split("\n")[0] for lang in ("en", "ms")}
+    safe_starts = safe_fallback_starts()
     urls = stack.webhook_urls()
     next_url = itertools.cycle(urls)  # nginx's round robin
     # Fresh ids each run: front ends remember answered ids (24 h) and skip repeats.
@@ -346,9 +322,7 @@ async def run_web_load(stack: Stack, result: Result, args: argparse.Namespace) -
     """Children in the web chat: each a session and an address; the answer is the response."""
     import aiohttp
 
-    from bot.core import messages
-
-    safe = {messages.text("safe_fallback", lang) for lang in ("en", "ms")}
+    safe_starts = safe_fallback_starts()
     next_url = itertools.cycle(stack.web_urls())  # nginx's round robin
     deadline = time.perf_counter() + args.max_seconds
     gate = asyncio.Semaphore(args.concurrency)
@@ -384,7 +358,7 @@ async def run_web_load(stack: Stack, result: Result, args: argparse.Namespace) -
                     continue
                 result.answered += 1
                 result.latencies.append(time.perf_counter() - sent_at)
-                if data.get("text") in safe:
+                if any(str(data.get("text", "")).startswith(s) for s in safe_starts):
                     result.safe_fallback += 1
                 await asyncio.sleep(args.think)
 
@@ -457,22 +431,12 @@ async def scenario(replicas: int, args: argparse.Namespace, workdir: Path) -> li
 # -- the report --------------------------------------------------------------------------------
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def report(results: list[Result], args: argparse.Namespace) -> str:
     ms = lambda s: f"{s * 1000:.0f}"  # noqa: E731
     lines = [
         "# Load test: Telegram and the web chat -> Rasa replicas on Redis",
         "",
-        "Generated by `python -m tools.loadtest` (`make loadtest`) "
+        "Generated by `python -m tools.bench.loadtest` (`make loadtest`) "
         f"on {time.strftime('%Y-%m-%d')}. "
         f"Machine: {os.cpu_count()} CPU(s), {cpu_name()}, Python {platform.python_version()}. "
         "Everything on 127.0.0.1: the production script `deploy/run-production.sh` (action "
@@ -540,7 +504,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         lines += ["", f"Mean p95 across runs: {ms(mean)} ms."]
     lines += [
         "",
-        "Reproduce: `make loadtest` (or `python -m tools.loadtest --help` for the bounds).",
+        "Reproduce: `make loadtest` (or `python -m tools.bench.loadtest --help` for the bounds).",
         "",
     ]
     return "\n".join(lines)
@@ -548,7 +512,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.loadtest",
+        prog="python -m tools.bench.loadtest",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -563,9 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answer-timeout", type=float, default=10.0)
     parser.add_argument("--max-seconds", type=float, default=90.0)
     parser.add_argument("--start-timeout", type=float, default=240.0)
-    parser.add_argument(
-        "--redis-db", type=int, default=int(os.environ.get("JAGA_LOADTEST_REDIS_DB", "7"))
-    )
+    parser.add_argument("--redis-db", type=int, default=REDIS_DB)
     parser.add_argument(
         "--model",
         type=Path,

@@ -93,7 +93,7 @@ def _group(stats: pstats.Stats, turns: int) -> tuple[list[dict], list[dict], lis
 
 async def run(args) -> dict:
     from bot.rasa_adapter.runtime import handle_turn
-    from tools.bench_worker import build, peak_rss_mb, texts_for_load
+    from tools.bench.common import build, peak_rss_mb, texts_for_load
 
     assistant = await build(args.model)
     agent = assistant._backend.agent

@@ -1,6 +1,6 @@
-"""One benchmark measurement, run in a fresh subprocess by `tools.bench`.
+"""One benchmark measurement, run in a fresh process by `tools.bench.run`.
 
-`python -m tools.bench_worker <mode> --model M --result out.json [...]`
+`python -m tools.bench.worker <mode> --model M --result out.json [...]`
 
 Every mode writes one JSON object to `--result`. The module imports only the standard library
 at the top, so that `cold` sees the same imports a front end pays for.
@@ -8,12 +8,14 @@ at the top, so that `cold` sees the same imports a front end pays for.
 Modes:
   cold        process start -> first reply ready: import, load (+ warm-up turn), first reply
   serve       NLU parse latency, reply latency (fresh and ongoing conversations), peak memory
+              and what is loaded in the serving process
   accuracy    held-out intent accuracy / macro-F1 and safety-set recall of the full model
-  throughput  updates per second through the conversation module (open loop) or the
-              Telegram front end against the fake Bot API, whichever the brief asks for
+  throughput  updates per second, open loop (`--frontend conversation` or `telegram`)
+  bot         one Telegram front end with Rasa in process on Redis (spawned by throughput)
   profile     where a reply's time goes (cProfile of `handle_turn`, grouped)
   train       one full `rasa train` with a fresh graph cache (wall and CPU time)
   importtime  what `import rasa.core.agent` costs, by top-level package (python -X importtime)
+  quick       serve, accuracy and throughput on one loaded model (the smoke run)
 """
 
 from __future__ import annotations
@@ -31,120 +33,19 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-# --- small helpers ---------------------------------------------------------------------------
-
-
-def peak_rss_mb() -> float:
-    """This process's RSS high-water mark (VmHWM), in MB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def rss_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def real_tensorflow() -> bool:
-    """Whether TensorFlow itself (not bot.rasa_adapter.tf_guard's stand-in) is loaded."""
-    module = sys.modules.get("tensorflow")
-    return module is not None and not getattr(module, "__version__", "").endswith("-blocked")
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 4)
-
-
-def texts_for_load(limit: int | None = None) -> list[str]:
-    """Realistic user messages: the held-out set in file order, interleaved by language."""
-    from tools.nlu_eval import load_heldout
-
-    examples = load_heldout()
-    texts = [e.text for e in examples if e.text]
-    # Interleave so a short run still sees every intent and language.
-    stride = 7
-    ordered = [texts[i] for start in range(stride) for i in range(start, len(texts), stride)]
-    return ordered[:limit] if limit else ordered
-
-
-def _stub_missing_pii() -> None:
-    """Harness development only (JAGA_BENCH_STUB_PII=1): a no-op redactor while
-    components/pii.py is being written. Reports made this way say so in their errors."""
-    if os.environ.get("JAGA_BENCH_STUB_PII") != "1" or (ROOT / "components" / "pii.py").exists():
-        return
-    import types
-    from dataclasses import dataclass, field
-
-    @dataclass
-    class Redaction:
-        text: str
-        kinds: list = field(default_factory=list)
-
-    module = types.ModuleType("components.pii")
-    module.redact = lambda text: Redaction(text)  # type: ignore[attr-defined]
-    sys.modules["components.pii"] = module
-    STUBBED.append("components.pii")
-
-
-STUBBED: list[str] = []
-PATCHED: list[str] = []
-
-
-def quiet() -> None:
-    _stub_missing_pii()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import logging
-
-    logging.basicConfig(level=logging.WARNING)
-    for name in (
-        "rasa",
-        "rasa_sdk",
-        "tensorflow",
-        "absl",
-        "matplotlib",
-        "apscheduler",
-        "sanic",
-        "bot",
-        "httpx",
-        "telegram",
-    ):
-        logging.getLogger(name).setLevel(logging.WARNING if name != "bot" else logging.ERROR)
-
-
-def settings_for(model: str):
-    from bot.core.settings import Settings
-    from tools.bench_patches import apply_from_env
-
-    PATCHED.extend(p for p in apply_from_env() if p not in PATCHED)
-
-    return Settings(model_path=Path(model), stats_db=None)
-
-
-async def build(model: str):
-    quiet()
-    from bot.core.conversation import build_assistant
-
-    return await build_assistant(settings_for(model), stats=None)
-
+from tools.bench.common import (  # noqa: E402
+    ROOT,
+    build,
+    cpu_seconds,
+    loaded_packages,
+    ms,
+    peak_rss_mb,
+    quiet,
+    real_tensorflow,
+    rss_mb,
+    settings_for,
+    texts_for_load,
+)
 
 # --- modes -----------------------------------------------------------------------------------
 
@@ -153,9 +54,8 @@ async def _cold(args: argparse.Namespace) -> dict:
     quiet()
     t0 = time.perf_counter()
     wall0 = time.time()
-    # What a front end imports before it can load the model.
-    import rasa.core.agent  # noqa: F401
-
+    # What a front end imports before it loads the model; Rasa itself is imported by the
+    # load (`load_agent` first keeps TensorFlow out when the model does not use it).
     import bot.core.conversation  # noqa: F401
     import bot.rasa_adapter.runtime  # noqa: F401
     from bot.core.conversation import BaseAssistant, InProcessRasa, build_assistant
@@ -186,7 +86,6 @@ async def _cold(args: argparse.Namespace) -> dict:
         "build_assistant_s": t_ready - t_import,
         "first_reply_s": t_first - t_ready,
         "in_process_total_s": t_first - t0 + (wall0 - _T_START),
-        "interpreter_to_module_s": None,
         "degraded": turn.degraded,
         "first_intent": turn.intent,
         "peak_rss_mb": peak_rss_mb(),
@@ -246,6 +145,8 @@ async def _serve(args: argparse.Namespace, assistant: Any = None) -> dict:
     result["peak_rss_mb"] = peak_rss_mb()
     result["rss_end_mb"] = rss_mb()
     result["tensorflow_imported"] = real_tensorflow()
+    result["modules_loaded"] = len(sys.modules)
+    result["packages"] = loaded_packages()  # where the memory goes: what is imported
     if own:
         await assistant.close()
     return result
@@ -291,16 +192,25 @@ async def _accuracy(args: argparse.Namespace, agent: Any = None) -> dict:
 
 async def _throughput(args: argparse.Namespace, assistant: Any = None) -> dict:
     quiet()
-    from tools import bench_load
+    from tools.bench import throughput
 
-    return await bench_load.run(args, assistant)
+    if args.frontend == "telegram":
+        return await throughput.telegram(args)
+    return await throughput.conversation(args, assistant)
+
+
+async def _bot(args: argparse.Namespace) -> dict:
+    quiet()
+    from tools.bench import throughput
+
+    return await throughput.serve_bot(args)
 
 
 async def _profile(args: argparse.Namespace) -> dict:
     quiet()
-    from tools import bench_profile
+    from tools.bench import turn_profile
 
-    return await bench_profile.run(args)
+    return await turn_profile.run(args)
 
 
 async def _quick(args: argparse.Namespace) -> dict:
@@ -308,7 +218,9 @@ async def _quick(args: argparse.Namespace) -> dict:
     assistant = await build(args.model)
     result = await _serve(args, assistant)
     result["accuracy"] = await _accuracy(args, assistant._backend.agent)
-    result["throughput"] = await _throughput(args, assistant)
+    from tools.bench import throughput
+
+    result["throughput_conversation"] = await throughput.conversation(args, assistant)
     await assistant.close()
     return result
 
@@ -440,6 +352,7 @@ MODES = {
     "accuracy": _accuracy,
     "throughput": _throughput,
     "profile": _profile,
+    "bot": _bot,
     "train": _train,
     "importtime": _importtime,
     "quick": _quick,
@@ -447,7 +360,7 @@ MODES = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench_worker")
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.worker")
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument("--model", default=str(ROOT / "models"))
     parser.add_argument("--config", default="config.yml")
@@ -461,25 +374,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-args", default="", help="extra `rasa train` options")
     parser.add_argument("--duration", type=float, default=3.0)
     parser.add_argument("--rates", default="")
-    parser.add_argument("--max-p95-ms", type=float, default=100.0)
-    parser.add_argument("--frontend", default="auto", choices=["auto", "telegram", "conversation"])
+    parser.add_argument("--max-p95-ms", type=float, default=250.0)
+    parser.add_argument("--frontend", default="telegram", choices=["telegram", "conversation"])
+    parser.add_argument("--processes", default="1,2", help="bot processes (telegram), e.g. 1,2")
+    parser.add_argument("--redis", default="", help="redis:// URL (default: REDIS_HOST, db 7)")
+    parser.add_argument("--key-prefix", default="jagabench")
+    parser.add_argument("--port", type=int, default=0, help="webhook port (bot)")
+    parser.add_argument("--api-url", default="", help="the fake Bot API (bot)")
     parser.add_argument("--turns-profiled", type=int, default=300)
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     function = MODES[args.mode]
-    blocked = False
-    if os.environ.get("JAGA_BENCH_BLOCK_TF") == "1" and args.mode not in ("train", "importtime"):
-        from bot.rasa_adapter import tf_guard as bench_notf
-
-        model = Path(args.model)
-        if model.is_dir():
-            from tools.nlu_eval import find_model
-
-            model = find_model(model)
-        if not bench_notf.model_uses_tensorflow(model):
-            blocked = bench_notf.block_tensorflow()
     try:
         if asyncio.iscoroutinefunction(function):
             result = asyncio.run(function(args))
@@ -492,11 +399,8 @@ def main(argv: list[str] | None = None) -> int:
             "error": f"{type(error).__name__}: {error}",
             "traceback": traceback.format_exc()[-4000:],
         }
+        print(result["traceback"], file=sys.stderr, flush=True)
     result.setdefault("peak_rss_mb_process", peak_rss_mb())
-    result["tensorflow_blocked"] = blocked
-    result["patches"] = PATCHED
-    if STUBBED:
-        result["stubbed"] = f"stubbed for harness development: {STUBBED} (not a valid result)"
     Path(args.result).write_text(json.dumps(result), encoding="utf-8")
     return 0 if "error" not in result else 1
 
