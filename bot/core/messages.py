@@ -169,6 +169,16 @@ def page_texts(lang: str) -> dict[str, Any]:
     return page
 
 
+def helpline_numbers() -> dict[str, str]:
+    """Every phone and WhatsApp number in the referral directory -> "phone" or "whatsapp"."""
+    return {
+        str(entry[field]): field
+        for entry in _SERVICES.values()
+        for field in ("phone", "whatsapp")
+        if entry.get(field)
+    }
+
+
 def helpline(service: str, name: str = "phone") -> str:
     """One field of the referral directory, e.g. the emergency number the page looks for."""
     return _field(_SERVICES, service, name, "en", "helpline()")

@@ -50,11 +50,25 @@ def accept_language(header: str | None, available: tuple[str, ...] = LANGS) -> s
     return best
 
 
+def _numbers_html(line: str) -> str:
+    """An escaped line with each helpline number kept on one line; a phone number is a tel:
+    link, so a phone without JavaScript can still call it with one tap."""
+    numbers = messages.helpline_numbers()
+    pattern = "|".join(re.escape(html.escape(n)) for n in sorted(numbers, key=len, reverse=True))
+
+    def number(m: re.Match) -> str:
+        if numbers.get(html.unescape(m[0])) == "phone":
+            return f'<a class="tel" href="tel:{re.sub(r"[^0-9+]", "", m[0])}">{m[0]}</a>'
+        return f'<span class="tel">{m[0]}</span>'
+
+    return re.sub(rf"(?<![\d-])(?:{pattern})(?![\d])", number, html.escape(line))
+
+
 def nojs_html(lang: str) -> str:
     """The helplines as HTML paragraphs, the first one (the explanation) in bold."""
     lines = messages.text("web_nojs", lang).splitlines()
     parts = [f"<p><strong>{html.escape(lines[0])}</strong></p>"]
-    parts += [f"<p>{html.escape(line)}</p>" for line in lines[1:]]
+    parts += [f"<p>{_numbers_html(line)}</p>" for line in lines[1:]]
     return "".join(parts)
 
 

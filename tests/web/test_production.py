@@ -28,7 +28,7 @@ from bot.web.limits import RateLimiter
 from bot.web.page import LivePage, Page, PageError, accept_language
 from bot.web.server import STATIC_DIR, build_app
 
-from .fakes import make_fake
+from .fakes import conversation_fake, make_fake
 
 REDIS_HOST = os.environ.get("JAGA_TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("JAGA_TEST_REDIS_PORT", "6379"))
@@ -150,9 +150,9 @@ async def test_the_production_page_shows_the_quick_exit_and_no_demo_label(client
 @pytest.mark.parametrize(
     "accept, words",
     [
-        ("ms-MY,ms;q=0.9", ["Keluar cepat", "Padam chat ini", "bahaya sekarang: telefon 999"]),
-        ("zh-CN,zh;q=0.9", ["快速离开", "清除这段聊天", "现在有危险：打 999"]),
-        ("ta-MY,ta", ["விரைவாக வெளியேறு", "இந்த chat-ஐ அழி", "999 அழை"]),
+        ("ms-MY,ms;q=0.9", ["Keluar cepat", "Padam chat ini", "bahaya sekarang: telefon"]),
+        ("zh-CN,zh;q=0.9", ["快速离开", "清除这段聊天", "现在有危险：打"]),
+        ("ta-MY,ta", ["விரைவாக வெளியேறு", "இந்த chat-ஐ அழி", "அழை"]),
     ],
 )
 async def test_the_page_speaks_the_language_the_browser_asks_for(client, accept, words):
@@ -163,6 +163,9 @@ async def test_the_page_speaks_the_language_the_browser_asks_for(client, accept,
         assert word in html, word
     nojs = re.search(r'<div class="nojs" id="nojs">(.*?)</div>', html, re.S).group(1)
     assert "999" in nojs and "15999" in nojs and "1-800-18-2327" in nojs
+    # A phone without JavaScript calls with one tap; no number breaks across lines.
+    assert '<a class="tel" href="tel:1800182327">1-800-18-2327</a>' in nojs
+    assert '<span class="tel">019-261 5999</span>' in nojs
 
 
 async def test_without_javascript_the_form_posts_nowhere_near_the_address_bar(client):
@@ -335,37 +338,21 @@ def test_the_address_comes_from_nginx_only_on_loopback():
 # --- several processes, one conversation ------------------------------------------------------
 
 
-async def test_an_idle_sweep_never_deletes_a_conversation_another_process_serves():
-    """Each process forgets, after an hour, the tabs it has not seen; with Rasa on Redis the
-    conversation may be alive on another process all that time, so only local notes go."""
-    from bot.core.conversation import BaseAssistant, RemoteRasa
+async def test_no_process_deletes_a_conversation_another_process_serves():
+    """Several web processes serve one conversation (Rasa on Redis keeps it, and expires it
+    itself): none of them forgets it on its own; only "Clear this chat" deletes it."""
+    from bot.core.conversation import BaseAssistant
 
-    class SharedRasa:  # what RemoteRasa talks to: conversations that Redis expires itself
-        expires_conversations = RemoteRasa.expires_conversations
-
-        def __init__(self) -> None:
-            self.forgotten: list[str] = []
-
-        async def turn(self, sender_id, text, lang, metadata) -> dict:
-            return {"intent": "greet", "lang": "en", "messages": [{"text": "Hi!"}]}
-
-        async def forget(self, sender_id: str) -> None:
-            self.forgotten.append(sender_id)
-
-        async def close(self) -> None:
-            return None
-
-    now = [0.0]
-    rasa = SharedRasa()
-    one, two = (BaseAssistant(rasa, ttl=3600, clock=lambda: now[0]) for _ in range(2))
+    one = conversation_fake()
+    two = BaseAssistant(one._backend)  # a second process in front of the same Rasa
     await one.respond("web:tab-aaaaaaaa", "hi")  # the first message reaches process one
-    for minute in range(1, 71):  # then process two, for 70 minutes
-        now[0] = minute * 60.0
+    for _ in range(5):  # then process two serves it
         await two.respond("web:tab-aaaaaaaa", "hi")
-    await one.respond("web:tab-bbbbbbbb", "hi")  # process one sweeps its idle tabs
-    assert rasa.forgotten == []
+    await one.respond("web:tab-bbbbbbbb", "hi")
+    assert one.forgotten == []
     await one.forget("web:tab-aaaaaaaa")  # "Clear this chat" still deletes it everywhere
-    assert len(rasa.forgotten) == 1
+    assert one.forgotten == ["web:tab-aaaaaaaa"]
+    await one.close()
 
 
 # --- sizes, slow clients, logs ------------------------------------------------------------------
