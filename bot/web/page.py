@@ -1,7 +1,7 @@
 """The web chat's page as the server sends it: in the language the browser asks for, with
 every label, and the helplines, readable without JavaScript.
 
-- `accept_language(header)`: ms -> Malay, zh -> Mandarin, ta -> Tamil, else English.
+- `accept_language(header)`: ms (and id) -> Malay, zh -> Mandarin, ta -> Tamil, else English.
 - `nojs_page(request)`: what the chat form posts to when JavaScript is off (the message never
   goes into the address bar or the history; the body is never read); it shows the helplines.
 - `Page`: index.html (a template with no text of its own) filled in: `<html lang>` and
@@ -31,6 +31,9 @@ LANGS = ("en", "ms", "zh", "ta")
 STATIC_DIR = Path(__file__).with_name("static")
 
 
+_SAME_AS = {"id": "ms", "in": "ms"}  # an Indonesian browser reads Malay best
+
+
 def accept_language(header: str | None, available: tuple[str, ...] = LANGS) -> str:
     """The best of `available` for an Accept-Language header; English when none fits."""
     best, best_q = "en", 0.0
@@ -45,6 +48,7 @@ def accept_language(header: str | None, available: tuple[str, ...] = LANGS) -> s
                 except ValueError:
                     quality = 0.0
         primary = tag.strip().lower().split("-")[0]
+        primary = _SAME_AS.get(primary, primary)
         if primary in available and quality > best_q:
             best, best_q = primary, quality
     return best

@@ -118,6 +118,7 @@ async def say(client, session: str, text: str = "hello", *, lang="en", ip=None, 
         ("en;q=0.2,ta;q=0.9", "ta"),
         ("ms;q=oops,en", "en"),
         ("*", "en"),
+        ("id-ID,id;q=0.9", "ms"),
     ],
 )
 def test_accept_language(header, lang):
