@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -330,7 +330,7 @@ def _service(entry: Any, index: int) -> Service:
         id=service_id,
         name=_text(entry, where, "name"),
         name_ms=_text(entry, where, "name_ms"),
-        purpose=_bilingual(entry, where, "purpose"),
+        purpose=cast("dict[str, str]", _bilingual(entry, where, "purpose")),  # required above
         serves=serves,
         status=status,
         knowledge=entry["knowledge"],
@@ -359,6 +359,7 @@ def _service(entry: Any, index: int) -> Service:
         # The opening time Jaga tells a child must be the one the sourced hours text gives.
         if not service.hours or not service.phone:
             raise _fail(where, "open", "limited hours need a phone and the hours text")
+        assert service.open is not None  # limited_hours
         for lang in (lang for lang in ALL_LANGS if lang in service.hours):
             opens = _clock_time(service.open.start, lang)
             if opens not in service.hours[lang]:
@@ -417,7 +418,7 @@ def directory() -> Directory:
 
 # Rendering -------------------------------------------------------------------------------------
 
-_WORDS = {
+_WORDS: dict[str, dict[str, Any]] = {  # texts, and "days": a tuple of day names
     "en": {
         "header": "Where to get help:",
         "header_parent": "Where you and your child can get help:",
@@ -521,6 +522,7 @@ def opening_note(service: Service, lang: str, now: dt.datetime | None = None) ->
     lang = lang if lang in _WORDS else "en"
     words = _WORDS[lang]
     opens = service.open.next_opening(now)
+    assert opens is not None  # a limited schedule has at least one day (checked on load)
     time = _clock_time(opens.hour * 60 + opens.minute, lang)
     if opens.date() == now.date():
         when = words["at"].format(time=time)
