@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -88,7 +88,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     token = require_token(settings)
     keys = Keys.for_bot(token, settings.redis_key_prefix)
     client = connect(settings.redis_url) if settings.redis_url else None
-    timeouts = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0}
+    timeouts: dict[str, Any] = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0}
     builder = (
         Application.builder()
         .token(token)

@@ -285,8 +285,8 @@ class WebhookServer:
         try:
             data: Any = await request.json()
             update = Update.de_json(data, self.application.bot)
-        except Exception as error:  # noqa: BLE001 - malformed JSON or not an update
-            logger.warning("Webhook body is not an update (%s)", _name(error))
+        except Exception as exc:  # noqa: BLE001 - malformed JSON or not an update
+            logger.warning("Webhook body is not an update (%s)", _name(exc))
             return web.Response(status=400)
         if update is None:
             return web.Response(status=400)

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters, Update, User
 from telegram.constants import ChatAction, ChatType, ParseMode
@@ -219,7 +220,7 @@ async def send_html(
     """`quote=False`: not sent as a reply, so a group sees nothing of the message answered."""
     chat = update.effective_chat
     assert chat is not None
-    options = {
+    options: dict[str, Any] = {
         "parse_mode": ParseMode.HTML,
         "link_preview_options": LinkPreviewOptions(is_disabled=True),
         "reply_parameters": _reply_to(update) if quote else None,

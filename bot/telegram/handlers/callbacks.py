@@ -37,6 +37,7 @@ async def button_pressed(update: Update, context: Context) -> None:
     # Rasa's buttons answer the question just asked; an old keyboard pressed later confuses it.
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(reply_markup=None)
+    assert payload is not None  # `usable`
     await talk.converse(update, context, payload)
 
 

@@ -14,7 +14,7 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.telegram.handlers import talk
 from bot.telegram.state import Context
 
-_MENTIONS = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+_MENTIONS: list[str | None] = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]  # as PTB types it
 
 
 def addressed_to_bot(message: Message, bot: Bot) -> bool:

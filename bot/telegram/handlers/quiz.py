@@ -230,6 +230,7 @@ async def start_round(update: Update, context: Context) -> None:
         await turns.send_note(update, context, text("unavailable", lang))
         return
     state = new_round(quiz)
+    assert context.user_data is not None  # an update in a private chat always has a user
     context.user_data[STATE_KEY] = state
     await send_question(update, context, quiz, state, lang, intro=True)
 
@@ -308,6 +309,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
     if state["pos"] < len(state["order"]):
         await send_question(update, context, quiz, state, lang)
     else:
+        assert context.user_data is not None  # `state` was read from it
         context.user_data.pop(STATE_KEY, None)
         total = len(state["order"])
         await turns.send_note(
