@@ -1,0 +1,101 @@
+"""A newcomer talks about sextortion and reporting in Mandarin and in Tamil, with the trained
+model: every reply is in the child's language, the first bubble gives 999 and 15999, and the
+referrals name image removal and where to report, in that language."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from bot.core import messages
+from components.lexicon import script_language
+
+# What the child types or taps, and the intent the model must find.
+MANDARIN = {
+    "sextortion": ("有人威胁要把我的裸照发出去，除非我给钱", "disclose_sextortion"),
+    "paid": ('/disclose_sextortion{"topic":"paid"}', "disclose_sextortion"),
+    "report": ("我要怎么举报？", "ask_report"),
+    "telegram": ('/ask_report{"topic":"telegram"}', "ask_report"),
+    "removal": ("我的照片被传出去了，怎么删掉？", "ask_image_removal"),
+}
+TAMIL = {
+    "sextortion": (
+        "காசு குடுக்கலன்னா என் photos-அ எல்லாருக்கும் அனுப்புவேன்னு ஒருத்தன் மிரட்டுறான்",
+        "disclose_sextortion",
+    ),
+    "paid": ('/disclose_sextortion{"topic":"paid"}', "disclose_sextortion"),
+    "report": ("எப்படி report பண்றது?", "ask_report"),
+    "telegram": ("Telegram-ல் எப்படி report செய்வது?", "ask_report"),
+    "removal": ("என் படத்தை internet-ல இருந்து எப்படி எடுக்கிறது?", "ask_image_removal"),
+}
+# Names in the referral bubble, by language.
+REMOVAL = ("Take It Down (NCMEC)", "StopNCII.org", "NCMEC CyberTipline")
+REPORT = {
+    "zh": ("警察（PDRM）", "MCMC 投诉", "Talian Kasih", "在 Telegram 里举报"),
+    "ta": ("காவல்துறை (PDRM)", "MCMC புகார்", "Talian Kasih", "Telegram-இல் புகார்"),
+}
+HEADER = {"zh": "可以在这里求助：", "ta": "உதவி கிடைக்கும் இடங்கள்:"}
+SPEAKS = {"zh": "讲华语", "ta": "தமிழில் பேசலாம்"}
+
+
+def _in_language(turn, lang: str, helplines_first: bool = True) -> None:
+    """Every bubble and button in `lang`, no "not translated yet" line, and (for a disclosure
+    or a question about reporting) 999 and 15999 in the first bubble."""
+    texts = [reply.text for reply in turn.replies]
+    assert texts, f"no reply to {turn.text!r}"
+    if helplines_first:
+        assert "999" in texts[0] and "15999" in texts[0], texts[0]
+    assert messages.text("untranslated_note", lang) not in texts, texts
+    for text in texts:
+        assert script_language(text) == lang, text
+    for reply in turn.replies:
+        for button in reply.buttons:
+            if button.payload and button.url is None and button.title not in ("Menu",):
+                assert script_language(button.title) in (lang, None), button.title
+
+
+def _referrals(turn, lang: str) -> str:
+    bubbles = [r.text for r in turn.replies if r.text.startswith(HEADER[lang])]
+    assert len(bubbles) == 1, [r.text for r in turn.replies]
+    return bubbles[0]
+
+
+async def _say(assistant, user: str, lang: str, said: tuple[str, str]):
+    text, intent = said
+    turn = await assistant.respond(user, text)
+    assert turn.intent == intent, (text, turn.intent, turn.confidence)
+    assert turn.lang == lang
+    return turn
+
+
+@pytest.mark.parametrize("lang, script", [("zh", MANDARIN), ("ta", TAMIL)])
+async def test_sextortion_then_reporting_in_the_childs_language(assistant, lang, script):
+    user = f"lang-{lang}-{uuid.uuid4().hex[:8]}"
+
+    turn = await _say(assistant, user, lang, script["sextortion"])
+    _in_language(turn, lang)
+    bubble = _referrals(turn, lang)
+    assert all(name in bubble for name in REMOVAL), bubble
+    assert REPORT[lang][-1] in bubble  # report in Telegram
+    assert SPEAKS[lang] in bubble  # Buddy Bear answers in the child's language
+    assert "takeitdown.ncmec.org" in "\n".join(r.text for r in turn.replies)
+
+    turn = await _say(assistant, user, lang, script["paid"])
+    _in_language(turn, lang)
+    assert all(name in _referrals(turn, lang) for name in REMOVAL)
+
+    turn = await _say(assistant, user, lang, script["report"])
+    _in_language(turn, lang)
+    bubble = _referrals(turn, lang)
+    assert all(name in bubble for name in REPORT[lang]), bubble
+    assert "1800 188 030" in bubble and "15999" in bubble
+
+    # Follow-ups: the Telegram steps, then removing a picture (helplines in the referrals).
+    turn = await _say(assistant, user, lang, script["telegram"])
+    _in_language(turn, lang, helplines_first=False)
+    assert "t.me" in turn.replies[0].text and "15999" in _referrals(turn, lang)
+
+    turn = await _say(assistant, user, lang, script["removal"])
+    _in_language(turn, lang, helplines_first=False)
+    assert all(name in _referrals(turn, lang) for name in REMOVAL)
