@@ -67,7 +67,7 @@ SECURITY_HEADERS = {
 # The web chat's own refusals (the assistant never sees these requests): catalogue keys.
 ERROR_TEXTS = {"too_long": "page_too_long", "bad_request": "web_bad_request", "error": "web_error"}
 
-ASSISTANT_KEY = web.AppKey("assistant", object)
+ASSISTANT_KEY: web.AppKey[Any] = web.AppKey("assistant", object)  # conversation.Assistant
 CONTENT_KEY = web.AppKey("content", Content)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 HOSTS_KEY = web.AppKey("hosts", tuple)  # the names this server answers for
@@ -208,7 +208,9 @@ async def quiz_check(request: web.Request) -> web.Response:
     data = await _json_body(request)
     lang = lang_or_default(data.get("lang"))
     q = request.app[CONTENT_KEY].quiz
-    index, choice = data.get("index"), data.get("choice")
+    # Untrusted JSON: Quiz refuses anything but a valid question and option number.
+    index: Any = data.get("index")
+    choice: Any = data.get("choice")
     try:
         correct, explanation = q.check(index, choice, lang)
     except (IndexError, ValueError) as exc:
@@ -271,7 +273,7 @@ def build_app(
         async def _close(app: web.Application) -> None:
             await app[ASSISTANT_KEY].close()
 
-        app.on_cleanup.append(_close)
+        app.on_cleanup.append(_close)  # type: ignore[arg-type]  # aiohttp 3.9 vs aiosignal 1.4
     return app
 
 
