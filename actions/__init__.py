@@ -4,4 +4,4 @@
 every Action subclass with the action executor.
 """
 
-from actions import age, guidance, menu, privacy, safety  # noqa: F401
+from actions import age, guidance, menu, privacy, safety, session  # noqa: F401

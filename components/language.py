@@ -1,8 +1,9 @@
 """Rasa component: which language the user writes in, and which one they ask for.
 
 The detector (components.lexicon) only speaks up when one language clearly leads; otherwise
-it sets nothing and the `lang` slot keeps the user's language. For `change_language` it
-reports the language asked for instead.
+the language the front end suggests in the message metadata (`{"lang": "ms"}`: a UI switch,
+Telegram's language_code, a /start payload) is used, and without one the `lang` slot keeps
+the user's language. For `change_language` it reports the language asked for instead.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from components.base import RuleComponent, add_entity, has_entity
 from components.intents import SAFETY_INTENTS
 from components.lexicon import UNREADABLE, detect_language, requested_language, script_language
 
-__all__ = ["LanguageDetector", "detect_language", "requested_language"]
+__all__ = ["LanguageDetector", "detect_language", "language_hint", "requested_language"]
+
+LANGUAGES = ("en", "ms", "zh", "ta")
+
+
+def language_hint(message: Message) -> str | None:
+    """The language the front end suggests in the message's metadata, if Jaga speaks it."""
+    metadata = message.get("metadata")
+    hint = metadata.get("lang") if isinstance(metadata, dict) else None
+    return hint if hint in LANGUAGES else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -35,6 +45,7 @@ class LanguageDetector(RuleComponent):
                 continue  # a button already said which language
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get("name")
+            lang = None
             if (
                 not text.startswith("/")
                 and script_language(text) == UNREADABLE
@@ -43,11 +54,11 @@ class LanguageDetector(RuleComponent):
                 message.set("unreadable", True, add_to_output=True)
                 fallback = {"name": "nlu_fallback", "confidence": 1.0}
                 message.set(INTENT, fallback, add_to_output=True)
-                continue
-            if intent == "change_language":
+            elif intent == "change_language":
                 lang = requested_language(text)
             else:
                 lang = detect_language(text)
+            lang = lang or language_hint(message)
             if lang:
                 add_entity(message, "lang", lang, "LanguageDetector")
         return messages

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bot.core.conversation import FakeAssistant
+from bot.testing.assistant import FakeAssistant
 
 HELPLINES = ("999", "15999")
 
@@ -92,14 +92,40 @@ async def test_forget_deletes_the_conversation_and_shows_the_card_again():
     assert "/forget" in again.replies[-1].text
 
 
-async def test_idle_conversations_are_forgotten_after_the_ttl():
-    now = [0.0]
-    assistant = FakeAssistant()
-    assistant._clock = lambda: now[0]
-    await assistant.respond("u1", "hello")
-    now[0] += 3601
-    await assistant.respond("u2", "hello")
-    assert "u1" in assistant.forgotten
+async def test_the_conversation_module_keeps_no_conversation_state():
+    """Language, privacy card and dialogue live in Rasa's tracker: a second assistant in front
+    of the same Rasa carries on the conversation the first one started."""
+    first = FakeAssistant({"hi": ("greet", "Hello!", [])})
+    second = FakeAssistant({"ok": ("thank", "Ok!", [])})
+    second._backend = first._backend  # one Rasa, one tracker store
+    await first.respond("u1", "hi", lang="ms")
+    turn = await second.respond("u1", "ok")
+    assert turn.lang == "ms" and len(turn.replies) == 1  # the card was shown once, before
+    assert await second.language("u1") == "ms"
+    per_process = {"_seen", "_carded", "_urgent", "_clock", "_ttl"}
+    assert not per_process & set(vars(first))
+
+
+async def test_one_deadline_covers_every_wait_of_a_turn():
+    assistant = FakeAssistant(delay=5, timeout=0.3)
+
+    async def slow_language(sender_id: str) -> str:
+        await asyncio.sleep(5)
+        return "ms"
+
+    assistant._backend.language = slow_language
+    loop = asyncio.get_running_loop()
+    for call in (
+        assistant.respond("u1", "   "),  # the language of the "say something" note
+        assistant.respond_to_media("u1", "photo"),
+        assistant.respond("u1", "hello"),
+    ):
+        started = loop.time()
+        turn = await call
+        assert loop.time() - started < 1.0
+        assert turn.replies and turn.lang == "en"
+    assert turn.degraded and "15999" in turn.reply_text
+    await assistant.close()
 
 
 async def test_media_is_answered_without_any_download():

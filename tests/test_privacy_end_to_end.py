@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 import time
 import uuid
 import warnings
 
 import pytest
+from redis_stores import clean_up, redis_client, stores
 
 SECRETS = ["012-345 6789", "0123456789", "080512-10-1234", "ali.budak@gmail.com"]
 
@@ -53,9 +53,6 @@ async def test_forget_command_leaves_nothing_stored(assistant, rasa_backend):
 
 # -- every way round redaction, on a real Redis tracker store ---------------------------------
 
-REDIS_HOST = os.environ.get("JAGA_TEST_REDIS_HOST", "127.0.0.1")
-REDIS_PORT = int(os.environ.get("JAGA_TEST_REDIS_PORT", "6379"))
-REDIS_DB = int(os.environ.get("JAGA_TEST_REDIS_DB", "7"))
 CHILD = 5553301
 # What the child typed, in every form it must never be stored or logged in.
 RAW = [
@@ -77,32 +74,18 @@ RAW = [
 @pytest.fixture
 def redis_stores(rasa_backend):
     """The loaded model's agent with its conversations and locks in Redis for one test."""
-    import redis
-    from rasa.core.lock_store import RedisLockStore
-    from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
-
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_timeout=5)
-    try:
-        client.ping()
-    except Exception as error:  # noqa: BLE001 - any failure means "no Redis here"
-        pytest.skip(f"needs Redis at {REDIS_HOST}:{REDIS_PORT} ({type(error).__name__})")
-    prefix = "jagaprivacy" + uuid.uuid4().hex[:12]
+    client, prefix = redis_client("jagaprivacy")
     agent = rasa_backend.agent
     saved = (agent.tracker_store, agent.lock_store)
-    where = {"host": REDIS_HOST, "port": REDIS_PORT, "db": REDIS_DB, "key_prefix": prefix}
-    agent.tracker_store = agent.processor.tracker_store = FailSafeTrackerStore(
-        RedisTrackerStore(agent.domain, record_exp=600, **where)
-    )
-    agent.lock_store = agent.processor.lock_store = RedisLockStore(**where)
+    tracker_store, lock_store = stores(agent.domain, prefix)
+    agent.tracker_store = agent.processor.tracker_store = tracker_store
+    agent.lock_store = agent.processor.lock_store = lock_store
     try:
         yield client, prefix
     finally:
         agent.tracker_store = agent.processor.tracker_store = saved[0]
         agent.lock_store = agent.processor.lock_store = saved[1]
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        clean_up(client, prefix)
 
 
 def stored_in_redis(client, prefix: str) -> str:
@@ -128,7 +111,7 @@ async def _through_telegram(assistant) -> None:
     from bot.core.settings import Settings
     from bot.telegram.app import serve
     from bot.telegram.dedupe import MemoryDoneStore
-    from tools.fake_bot_api import FakeBotApi, callback_update, message_update
+    from bot.testing.fake_bot_api import FakeBotApi, callback_update, message_update
 
     token = "123456:PRIVACY-test_abcdefghijklmnopqrstu"
     api = FakeBotApi(token)
@@ -295,7 +278,8 @@ async def test_the_rasa_channel_refuses_what_it_cannot_trust(rasa_backend):
 
 
 async def test_rasa_and_the_statistics_see_a_keyed_hash_never_the_chat_id():
-    from bot.core.conversation import FakeAssistant, pseudonym
+    from bot.core.conversation import pseudonym
+    from bot.testing.assistant import FakeAssistant
 
     class Stats:
         senders: list[str] = []
@@ -361,26 +345,35 @@ async def test_forget_deletes_the_tracker_its_lock_and_any_copy_kept_in_memory(
         store._fallback_tracker_store = None
 
 
-def test_conversations_kept_in_memory_while_redis_was_down_expire():
+def test_silent_conversations_kept_in_memory_expire_in_the_background_sweep():
+    """The in-memory store, and the copies Rasa keeps while Redis is down, are swept once a
+    conversation has been silent for the session expiry; Redis expires its own (record_exp)."""
     from types import SimpleNamespace
 
-    from bot.core.conversation import expire_fallback_trackers
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    from bot.rasa_adapter.runtime import conversation_ttl, sweep_idle
 
     now = time.time()
-    kept = {
-        "old": json.dumps({"events": [{"event": "user", "timestamp": now - 4000}]}),
-        "new": json.dumps({"events": [{"event": "user", "timestamp": now - 10}]}),
-        "broken": "not json",
-    }
-    store = SimpleNamespace(
-        _tracker_store=SimpleNamespace(record_exp=3600),
-        _fallback_tracker_store=SimpleNamespace(store=kept),
-    )
-    agent = SimpleNamespace(tracker_store=store)
-    assert expire_fallback_trackers(agent) == 2 and list(kept) == ["new"]
-    kept["old"] = kept["new"].replace(str(now - 10), str(now - 9999))
-    assert expire_fallback_trackers(agent) == 0  # at most once a minute
-    assert expire_fallback_trackers(agent, every=0) == 1 and list(kept) == ["new"]
+
+    def stored(age: float) -> str:
+        return json.dumps({"events": [{"event": "user", "timestamp": now - age}]})
+
+    domain = Domain.from_yaml("session_config:\n  session_expiration_time: 60\n")
+    memory = InMemoryTrackerStore(domain)
+    memory.store.update({"old": stored(4000), "new": stored(10), "broken": "not json"})
+    agent = SimpleNamespace(tracker_store=memory, domain=domain)
+    assert conversation_ttl(agent) == 3600
+    assert sweep_idle(agent) == 2 and list(memory.store) == ["new"]
+
+    kept = InMemoryTrackerStore(domain)  # what Rasa keeps while Redis is down
+    kept.store.update({"a": stored(700), "b": stored(10)})
+    redis = SimpleNamespace(record_exp=600)
+    failsafe = SimpleNamespace(_tracker_store=redis, _fallback_tracker_store=kept)
+    agent = SimpleNamespace(tracker_store=SimpleNamespace(_tracker_store=failsafe), domain=domain)
+    assert conversation_ttl(agent) == 600  # the Redis store's record_exp, however wrapped
+    assert sweep_idle(agent) == 1 and list(kept.store) == ["b"]
 
 
 # -- honest deletion -----------------------------------------------------------------------------
@@ -388,7 +381,7 @@ def test_conversations_kept_in_memory_while_redis_was_down_expire():
 
 async def test_a_failed_delete_is_reported_never_called_deleted():
     from bot.core import messages
-    from bot.core.conversation import FakeAssistant
+    from bot.testing.assistant import FakeAssistant
 
     script = {"padam chat saya": ("forget_me", "Siap, sudah dipadam.", [])}
     assistant = FakeAssistant(script)

@@ -1,8 +1,12 @@
 """The one module that talks to Rasa. Telegram, the web chat and `bot ask` all call it.
 
-It redacts personal details before Rasa sees a message, keeps every reply within a time
-limit, and answers with the safe fallback (the helplines) whenever Rasa fails. `respond`
-never raises.
+It owns the turn contract, once for every front end: it cleans the text and redacts personal
+details before Rasa sees a message, gives each turn one deadline, and answers with one fallback,
+the safe reply with the helplines, whenever Rasa fails or is late. `respond` never raises.
+
+It keeps nothing of a conversation: the language, the privacy card and the dialogue are in
+Rasa's tracker (in memory, or Redis shared by every front end and Rasa replica), so any
+process may answer any message (docs/architecture.md, "The conversation module").
 
 Rasa, its tracker store, its logs and the statistics never see a chat id: every sender id
 is replaced by a keyed hash (`pseudonym`, HMAC-SHA256 with JAGA_ID_SECRET) as it enters
@@ -26,12 +30,11 @@ import re
 import secrets
 import time
 from functools import lru_cache
-from typing import Any, Callable, Collection, Protocol
+from typing import Any, Collection, Protocol
 
 from bot.core import messages
-from bot.core.replies import Reply, Turn
+from bot.core.replies import RasaResult, Turn
 from bot.core.settings import ROOT, Settings
-from components.intents import SAFETY_INTENTS
 from components.lexicon import detect_language
 from components.pii import Redaction, redact
 from components.text import MAX_MESSAGE_CHARS, clean
@@ -39,7 +42,7 @@ from components.text import MAX_MESSAGE_CHARS, clean
 logger = logging.getLogger(__name__)
 
 FORGET_INTENT = "forget_me"
-CONVERSATION_TTL = 60 * 60  # seconds of silence after which a conversation is forgotten
+LANGUAGES = ("en", "ms", "zh", "ta")
 
 
 # -- who Rasa sees ----------------------------------------------------------------------------
@@ -87,7 +90,8 @@ def domain_names() -> tuple[frozenset[str], frozenset[str]]:
     try:
         import yaml
 
-        data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load((ROOT / "domain.yml").read_text(encoding="utf-8"), Loader=loader) or {}
         names = [
             frozenset(i if isinstance(i, str) else next(iter(i)) for i in data.get(key) or [])
             for key in ("intents", "entities")
@@ -142,6 +146,14 @@ def for_rasa(
     return safe, redaction
 
 
+@lru_cache(maxsize=1)
+def warm_up() -> None:
+    """Loads the domain's names and the redactor's patterns once per process, so that the
+    first child's message is not the one that pays for it within the reply deadline."""
+    for_rasa("warm up 012-345 6789 /greet")
+    detect_language("warm up")
+
+
 def safe_metadata(metadata: Any) -> dict[str, str]:
     """Only the metadata Jaga sets itself (`{"channel": "web"}`): nothing else is stored."""
     if not isinstance(metadata, dict):
@@ -169,12 +181,15 @@ class Assistant(Protocol):
     async def close(self) -> None: ...
 
 
-class _Backend(Protocol):
-    """What a Rasa connection must do; `BaseAssistant` adds the safety around it."""
+class Backend(Protocol):
+    """What a Rasa connection must do; `BaseAssistant` adds the safety around it. The
+    conversation (language, privacy card, dialogue) lives in Rasa's tracker, never here."""
 
     async def turn(
         self, sender_id: str, text: str, lang: str | None, metadata: dict | None
-    ) -> dict: ...
+    ) -> RasaResult: ...
+
+    async def language(self, sender_id: str) -> str | None: ...
 
     async def forget(self, sender_id: str) -> None: ...
 
@@ -182,33 +197,28 @@ class _Backend(Protocol):
 
 
 class BaseAssistant:
-    """Everything around Rasa: clean-up, redaction, time limit, fallback, privacy card."""
+    """The turn contract, the one place it is kept: the text is cleaned once and redacted,
+    the whole turn has one deadline (the reply timeout), and any failure gets one fallback,
+    the safe reply with the helplines. No conversation state is kept in this process: the
+    language, the privacy card and the dialogue are in Rasa's tracker, so any process can
+    answer any message of any conversation."""
 
     def __init__(
         self,
-        backend: _Backend,
+        backend: Backend,
         *,
         timeout: float = 2.0,
         stats: Any = None,
-        ttl: float = CONVERSATION_TTL,
-        clock: Callable[[], float] = time.monotonic,
         id_key: bytes = DEVELOPMENT_ID_KEY,
     ) -> None:
         self._backend = backend
         self._id_key = id_key
         self._timeout = timeout
         self._stats = stats
-        self._ttl = ttl
-        self._clock = clock
-        # Everything below is keyed by the pseudonym, never the front end's sender id.
-        # pseudonym -> (last active, language). Only ids and languages, never text.
-        self._seen: dict[str, tuple[float, str]] = {}
+        # Turns still running after their deadline (tasks only, no conversation state).
         self._pending: set[asyncio.Task] = set()
-        # Senders who have seen the privacy card (ids only). It waits for a calm turn: never
-        # under a crisis or disclosure reply, where it would push the helplines out of view.
-        self._carded: set[str] = set()
-        self._urgent: set[str] = set()  # senders whose last turn was a safety reply
         self._watcher: asyncio.Task | None = None
+        warm_up()
 
     # -- the public interface: sender ids come in here and leave as pseudonyms ---------------
 
@@ -218,27 +228,25 @@ class BaseAssistant:
     async def respond(
         self, sender_id: str, text: str, *, lang: str | None = None, metadata: dict | None = None
     ) -> Turn:
+        deadline = asyncio.get_running_loop().time() + self._timeout
         sender_id = self.pseudonym(sender_id)
-        await self._expire_idle()
-        known_lang = lang or self._lang_of(sender_id) or detect_language(text or "") or "en"
-        if not isinstance(text, str):
-            text = ""
-        text = clean(text)
-        notes: list[Reply] = []
-        if len(text) > MAX_MESSAGE_CHARS:
-            text = text[:MAX_MESSAGE_CHARS]
-            notes.append(messages.reply("too_long", known_lang))
+        hint = lang if lang in LANGUAGES else None
+        text = clean(text) if isinstance(text, str) else ""
+        too_long = len(text) > MAX_MESSAGE_CHARS
+        text = text[:MAX_MESSAGE_CHARS]
         safe_text, redaction = for_rasa(text)
         if not safe_text:  # nothing, or only slashes
-            turn = Turn(text="", replies=[messages.reply("empty", known_lang)], lang=known_lang)
-            self._remember(sender_id, known_lang)
-            return turn
-        turn = await self._ask_rasa(sender_id, safe_text, lang, safe_metadata(metadata), known_lang)
+            known = hint or await self._language(sender_id, deadline)
+            return Turn(text="", replies=[messages.reply("empty", known)], lang=known)
+        turn, card = await self._ask_rasa(
+            sender_id, safe_text, hint, safe_metadata(metadata), deadline
+        )
         if redaction.kinds:
             turn.redacted = list(redaction.kinds)
             kinds = messages.pii_kinds(redaction.kinds, turn.lang)
             turn.replies.append(messages.reply("pii_notice", turn.lang, kinds=kinds))
-        turn.replies.extend(notes)
+        if too_long:
+            turn.replies.append(messages.reply("too_long", turn.lang))
         self._record(turn, sender_id)
         if turn.intent == FORGET_INTENT and not turn.degraded:
             # "padam chat saya": nothing of the conversation is kept, and the reply says so
@@ -246,26 +254,16 @@ class BaseAssistant:
             if not await self._forget(sender_id):
                 turn.replies = [messages.reply("forget_failed", turn.lang)]
             return turn
-        urgent = turn.risk is not None or turn.intent in SAFETY_INTENTS
-        # Calm: neither this turn nor the one before it (a "yes" to "are you thinking about
-        # ending your life?" is not a calm moment either).
-        calm = not urgent and sender_id not in self._urgent
-        if urgent:
-            self._urgent.add(sender_id)
-        else:
-            self._urgent.discard(sender_id)
-        if sender_id not in self._carded and calm and not turn.degraded:
+        if card:  # owed by the tracker and due on this calm turn: after everything else
             turn.replies.append(messages.reply("privacy_card", turn.lang))
-            self._carded.add(sender_id)
-        self._remember(sender_id, turn.lang)
         return turn
 
     async def respond_to_media(self, sender_id: str, kind: str, *, lang: str | None = None) -> Turn:
         """A photo, video, voice note, sticker...: never downloaded, never passed on."""
+        deadline = asyncio.get_running_loop().time() + self._timeout
         sender_id = self.pseudonym(sender_id)
-        known = lang or self._lang_of(sender_id) or "en"
+        known = (lang if lang in LANGUAGES else None) or await self._language(sender_id, deadline)
         key = "location_notice" if kind in ("location", "contact", "venue") else "media_notice"
-        self._remember(sender_id, known)
         turn = Turn(
             text=f"<{kind}>",
             replies=[messages.reply(key, known)],
@@ -277,7 +275,9 @@ class BaseAssistant:
         return turn
 
     async def language(self, sender_id: str) -> str:
-        return self._lang_of(self.pseudonym(sender_id)) or "en"
+        """The conversation's language, from Rasa's tracker; "en" when unknown or unreachable."""
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        return await self._language(self.pseudonym(sender_id), deadline)
 
     async def forget(self, sender_id: str) -> bool:
         """Deletes the conversation; False if it could not be (say so, never "deleted")."""
@@ -308,10 +308,16 @@ class BaseAssistant:
 
     # -- internals: pseudonyms only ------------------------------------------------------
 
+    async def _language(self, sender_id: str, deadline: float) -> str:
+        remaining = deadline - asyncio.get_running_loop().time()
+        try:
+            lang = await asyncio.wait_for(self._backend.language(sender_id), max(remaining, 0))
+        except Exception as error:  # noqa: BLE001 - English, with the helplines, will do
+            logger.warning("Could not read the conversation's language: %s", type(error).__name__)
+            return "en"
+        return lang if lang in LANGUAGES else "en"
+
     async def _forget(self, sender_id: str) -> bool:
-        self._seen.pop(sender_id, None)
-        self._carded.discard(sender_id)
-        self._urgent.discard(sender_id)
         try:
             await asyncio.wait_for(self._backend.forget(sender_id), self._timeout * 2)
         except Exception as error:  # noqa: BLE001 - forgetting must not crash a front end
@@ -320,65 +326,38 @@ class BaseAssistant:
         return True
 
     async def _ask_rasa(
-        self, sender_id: str, text: str, lang: str | None, metadata: dict | None, known_lang: str
-    ) -> Turn:
+        self, sender_id: str, text: str, hint: str | None, metadata: dict, deadline: float
+    ) -> tuple[Turn, bool]:
+        """Rasa's answer as a turn, and whether the privacy card is due; the safe reply when
+        Rasa fails or misses the deadline."""
         started = time.perf_counter()
-        task = asyncio.ensure_future(self._backend.turn(sender_id, text, lang, metadata))
+        fallback_lang = hint or detect_language(text) or "en"
+        task = asyncio.ensure_future(self._backend.turn(sender_id, text, hint, metadata))
         # If Rasa is slow the child gets the safe reply now; the turn still finishes in the
         # background so the conversation's state stays whole.
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         task.add_done_callback(_swallow)
+        remaining = max(deadline - asyncio.get_running_loop().time(), 0)
         try:
-            result = await asyncio.wait_for(asyncio.shield(task), self._timeout)
+            result = await asyncio.wait_for(asyncio.shield(task), remaining)
         except asyncio.TimeoutError:
             logger.warning("Rasa took longer than %.1f s; sent the safe reply", self._timeout)
-            return self._degraded(text, known_lang)
+            return self._degraded(text, fallback_lang), False
         except Exception as error:  # noqa: BLE001 - any failure gets the safe reply
             logger.error("Rasa failed (%s); sent the safe reply", type(error).__name__)
-            return self._degraded(text, known_lang)
-        from bot.rasa_adapter.runtime import to_replies
-
-        replies = to_replies(result.get("messages") or [])
-        if not replies:
+            return self._degraded(text, fallback_lang), False
+        if not isinstance(result, RasaResult) or not result.replies:
             logger.error("Rasa sent no reply; sent the safe reply")
-            return self._degraded(text, result.get("lang") or known_lang)
+            lang = result.lang if isinstance(result, RasaResult) else fallback_lang
+            return self._degraded(text, lang), False
         logger.debug("Turn took %.1f ms", (time.perf_counter() - started) * 1000)
-        return Turn(
-            text=text,
-            replies=replies,
-            intent=result.get("intent"),
-            confidence=result.get("confidence") or 0.0,
-            lang=result.get("lang") or known_lang,
-            safety_net=result.get("safety_net"),
-            risk=result.get("risk"),
-        )
+        return result.to_turn(), result.privacy_card
 
     def _degraded(self, text: str, lang: str) -> Turn:
         return Turn(
             text=text, replies=[messages.reply("safe_fallback", lang)], lang=lang, degraded=True
         )
-
-    def _lang_of(self, sender_id: str) -> str | None:
-        seen = self._seen.get(sender_id)
-        return seen[1] if seen else None
-
-    def _remember(self, sender_id: str, lang: str) -> None:
-        self._seen[sender_id] = (self._clock(), lang)
-
-    async def _expire_idle(self) -> None:
-        now = self._clock()
-        idle = [sid for sid, (last, _) in self._seen.items() if now - last > self._ttl]
-        # A store that expires silent conversations by itself (Redis, record_exp) is never told
-        # to forget one here: another process (web chat, front end) may be serving it now.
-        shared = getattr(self._backend, "expires_conversations", False)
-        for sender_id in idle:
-            if shared:
-                self._seen.pop(sender_id, None)
-                self._carded.discard(sender_id)
-                self._urgent.discard(sender_id)
-            else:
-                await self._forget(sender_id)
 
     def _record(self, turn: Turn, sender_id: str) -> None:
         if self._stats is None:
@@ -408,43 +387,17 @@ def _swallow(task: asyncio.Task) -> None:
         task.exception()  # mark as retrieved; the failure was already answered
 
 
-_SWEPT: dict[int, float] = {}  # id(tracker store) -> when its fallback copies were last swept
-
-
-def expire_fallback_trackers(agent: Any, ttl: float = CONVERSATION_TTL, every: float = 60.0) -> int:
-    """Deletes the conversations Rasa kept in memory while Redis was down (its fail-safe store)
-    once they have been silent for the conversation lifetime: Redis expires its own copies,
-    nothing would expire these. At most once a minute; returns how many were deleted."""
-    store = agent.tracker_store
-    fallback = getattr(store, "_fallback_tracker_store", None)
-    kept = getattr(fallback, "store", None)
-    now = time.time()
-    if not kept or now - _SWEPT.get(id(store), 0.0) < every:
-        return 0
-    _SWEPT[id(store)] = now
-    ttl = getattr(getattr(store, "_tracker_store", None), "record_exp", None) or ttl
-    deleted = 0
-    for sender_id, serialised in list(kept.items()):
-        try:
-            events = json.loads(serialised).get("events") or []
-            last = max((e.get("timestamp") or 0.0) for e in events) if events else 0.0
-        except (TypeError, ValueError, AttributeError):
-            last = 0.0  # unreadable: not worth keeping
-        if now - last > ttl:
-            kept.pop(sender_id, None)
-            deleted += 1
-    if deleted:
-        logger.info("Deleted %s conversation(s) kept in memory while Redis was down", deleted)
-    return deleted
-
-
 class InProcessRasa:
-    """Rasa loaded in this process; actions run in process too (see bot.rasa_adapter.runtime)."""
+    """Rasa loaded in this process; actions run in process too (see bot.rasa_adapter.runtime).
+
+    Conversations kept in memory (the default tracker store) are deleted by a background
+    sweep once silent for the session expiry (`keep_sweeping`, started by `build_assistant`)."""
 
     def __init__(self, agent: Any, settings: Settings | None = None) -> None:
         self.agent = agent
         self._settings = settings
         self._model = _model_identity(settings)
+        self._sweeper: asyncio.Task | None = None
 
     @classmethod
     def load(cls, settings: Settings) -> InProcessRasa:
@@ -478,14 +431,24 @@ class InProcessRasa:
         logger.info("Now answering with model %s", identity[0].name)
         return True
 
+    def keep_sweeping(self) -> None:
+        """Starts the background sweep of silent conversations kept in memory."""
+        if self._sweeper is None:
+            from bot.rasa_adapter.runtime import keep_sweeping
+
+            self._sweeper = asyncio.ensure_future(keep_sweeping(lambda: self.agent))
+
     async def turn(
         self, sender_id: str, text: str, lang: str | None, metadata: dict | None
-    ) -> dict:
+    ) -> RasaResult:
         from bot.rasa_adapter.runtime import handle_turn
 
-        result = await handle_turn(self.agent, sender_id, text, lang=lang, metadata=metadata)
-        expire_fallback_trackers(self.agent)
-        return result
+        return await handle_turn(self.agent, sender_id, text, lang=lang, metadata=metadata)
+
+    async def language(self, sender_id: str) -> str | None:
+        from bot.rasa_adapter.runtime import conversation_language
+
+        return await conversation_language(self.agent, sender_id)
 
     async def forget(self, sender_id: str) -> None:
         from bot.rasa_adapter.runtime import forget
@@ -493,26 +456,28 @@ class InProcessRasa:
         await forget(self.agent, sender_id)
 
     async def close(self) -> None:
-        return None
+        if self._sweeper is not None:
+            self._sweeper.cancel()
 
 
 class RemoteRasa:
-    """A Rasa server at RASA_URL, through Jaga's own input channel (`bot.rasa_adapter.channel`)."""
+    """A Rasa server at RASA_URL, through Jaga's own input channel (`bot.rasa_adapter.channel`).
 
-    # Its tracker store (Redis, `record_exp` in deploy/endpoints.redis.yml) deletes a silent
-    # conversation itself; several front ends and web processes share it.
-    expires_conversations = True
+    A message is never applied twice: a call is tried again (on the next URL, if RASA_URL lists
+    several) only when the connection could not be made, so the request was never sent. A
+    timeout, or a connection lost after sending, is answered with the safe reply: the first
+    attempt may still be running. In production RASA_URL is nginx, which fails over between the
+    Rasa replicas (deploy/nginx.conf): the one failover layer.
+    """
 
     def __init__(self, url: str, token: str | None = None, timeout: float = 2.0) -> None:
-        # RASA_URL may list several replicas, comma-separated: a failed call moves on to the
-        # next one, so front ends need no load balancer in front of Rasa.
         self._urls = [u.strip().rstrip("/") + "/webhooks/jaga" for u in url.split(",") if u.strip()]
         self._next = 0
         self._token = token
         self._timeout = timeout
         self._session = None
 
-    async def _post(self, path: str, body: dict) -> dict:
+    async def _post(self, path: str, body: dict) -> Any:
         import aiohttp
 
         if self._session is None:
@@ -521,27 +486,29 @@ class RemoteRasa:
                 headers={"Authorization": f"Bearer {self._token}"} if self._token else {},
             )
         last_error: Exception | None = None
-        # Each replica once (at least twice in all, for a connection dropped by a restart).
+        # Each URL once; a single one twice (its server may be restarting).
         for attempt in range(max(2, len(self._urls))):
             url = self._urls[self._next % len(self._urls)]
             try:
                 async with self._session.post(url + path, json=body) as response:
                     response.raise_for_status()
                     return await response.json()
-            except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
+            except aiohttp.ClientConnectorError as error:  # refused, unreachable: never sent
                 last_error = error
-                self._next += 1  # this replica is down or slow: the next call goes elsewhere
+                self._next += 1
                 await asyncio.sleep(0.05 * (attempt + 1))
         assert last_error is not None
         raise last_error
 
     async def turn(
         self, sender_id: str, text: str, lang: str | None, metadata: dict | None
-    ) -> dict:
-        return await self._post(
-            "/turn",
-            {"sender": sender_id, "message": text, "lang": lang, "metadata": metadata or {}},
-        )
+    ) -> RasaResult:
+        body = {"sender": sender_id, "message": text, "lang": lang, "metadata": metadata or {}}
+        return RasaResult.from_json(await self._post("/turn", body))
+
+    async def language(self, sender_id: str) -> str | None:
+        answer = await self._post("/language", {"sender": sender_id})
+        return answer.get("lang") if isinstance(answer, dict) else None
 
     async def forget(self, sender_id: str) -> None:
         await self._post("/forget", {"sender": sender_id})
@@ -549,77 +516,6 @@ class RemoteRasa:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
-
-
-class FakeAssistant(BaseAssistant):
-    """Answers from a script instead of a model, for front-end tests.
-
-    `script` maps a message (or payload) to (intent, reply text, buttons); anything else
-    gets `default`. Set `fail=True` or `delay` to test the fallback path.
-    """
-
-    def __init__(
-        self,
-        script: dict | None = None,
-        *,
-        timeout: float = 2.0,
-        delay: float = 0.0,
-        fail: bool = False,
-        stats: Any = None,
-    ) -> None:
-        self.calls: list[tuple[str, str, str | None]] = []
-        self.forgotten: list[str] = []
-        self.backend_ids: list[str] = []  # what Rasa would have seen: pseudonyms
-        self.script = script or {}
-        self.delay = delay
-        self.fail = fail
-        self._front_end_ids: dict[str, str] = {}
-        super().__init__(_FakeBackend(self), timeout=timeout, stats=stats)
-
-    def pseudonym(self, sender_id: str) -> str:
-        # A test double: `calls` and `forgotten` show the ids the front end used.
-        alias = super().pseudonym(sender_id)
-        self._front_end_ids[alias] = sender_id
-        return alias
-
-    def front_end_id(self, alias: str) -> str:
-        return self._front_end_ids.get(alias, alias)
-
-
-class _FakeBackend:
-    def __init__(self, owner: FakeAssistant) -> None:
-        self.owner = owner
-        self.langs: dict[str, str] = {}
-
-    async def turn(
-        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
-    ) -> dict:
-        owner = self.owner
-        owner.backend_ids.append(sender_id)
-        owner.calls.append((owner.front_end_id(sender_id), text, lang))
-        if owner.delay:
-            await asyncio.sleep(owner.delay)
-        if owner.fail:
-            raise ConnectionError("fake Rasa is down")
-        detected = lang or detect_language(text) or self.langs.get(sender_id, "en")
-        self.langs[sender_id] = detected
-        intent, reply, buttons = owner.script.get(
-            text, ("out_of_scope", f"({detected}) You said: {text}", [])
-        )
-        return {
-            "intent": intent,
-            "confidence": 1.0,
-            "lang": detected,
-            "messages": [{"text": reply, "buttons": buttons}],
-        }
-
-    async def forget(self, sender_id: str) -> None:
-        self.owner.backend_ids.append(sender_id)
-        self.owner.forgotten.append(self.owner.front_end_id(sender_id))
-        self.langs.pop(sender_id, None)
-
-    async def close(self) -> None:
-        return None
 
 
 async def build_assistant(settings: Settings, *, stats: Any = "default") -> BaseAssistant:
@@ -637,8 +533,9 @@ async def build_assistant(settings: Settings, *, stats: Any = "default") -> Base
     backend = InProcessRasa.load(settings)  # blocks a few seconds, once, at start
     assistant = BaseAssistant(backend, timeout=settings.reply_timeout, stats=stats, id_key=key)
     # The first reply pays for lazy imports; pay it now, not on a child's first message.
-    await assistant._backend.turn("warm-up", "hi", None, None)
-    await assistant._backend.forget("warm-up")
+    await backend.turn("warm-up", "hi", None, None)
+    await backend.forget("warm-up")
+    backend.keep_sweeping()
     return assistant
 
 

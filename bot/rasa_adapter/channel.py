@@ -22,7 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.core.conversation import expire_fallback_trackers, for_rasa, safe_metadata
+from bot.core.conversation import for_rasa, safe_metadata
 from bot.rasa_adapter import runtime as rasa_runtime
 from components.text import MAX_MESSAGE_CHARS, clean
 
@@ -48,8 +48,15 @@ async def turn_request(agent: Any, body: Any) -> tuple[int, dict]:
         metadata=safe_metadata(body.get("metadata")),
         input_channel=JagaInput.name(),
     )
-    expire_fallback_trackers(agent)
-    return 200, result
+    return 200, result.as_json()
+
+
+async def language_request(agent: Any, body: Any) -> tuple[int, dict]:
+    """`/webhooks/jaga/language`: the conversation's language (null when there is none)."""
+    sender = body.get("sender") if isinstance(body, dict) else None
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+        return 400, {"error": "sender is required"}
+    return 200, {"lang": await rasa_runtime.conversation_language(agent, sender)}
 
 
 async def forget_request(agent: Any, body: Any) -> tuple[int, dict]:
@@ -106,5 +113,14 @@ class JagaInput(InputChannel):
         @hook.route("/forget", methods=["POST"])
         async def forget(request: Request) -> HTTPResponse:
             return await answer(request, forget_request)
+
+        @hook.route("/language", methods=["POST"])
+        async def language(request: Request) -> HTTPResponse:
+            return await answer(request, language_request)
+
+        @hook.listener("after_server_start")
+        async def sweep(app: Any, loop: Any) -> None:
+            # Conversations kept in memory (no Redis, or while Redis is down) expire here.
+            app.add_task(rasa_runtime.keep_sweeping(lambda: app.ctx.agent))
 
         return hook

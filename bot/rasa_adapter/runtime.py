@@ -4,17 +4,23 @@ channel (`bot.rasa_adapter.channel`), so both take exactly the same path."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from bot.core.replies import Button, Reply
+from bot.core.replies import TURN_FIELDS, RasaResult, is_urgent, to_replies
 
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "ms", "zh", "ta")
+LANG_HINT = "lang"  # the message metadata key of a front end's language hint
+PRIVACY_CARD_SLOT = "privacy_card_owed"  # set by action_session_start (actions/session.py)
+CONVERSATION_TTL = 60 * 60  # seconds; domain.yml's session_expiration_time, unless set there
 
 
 def quiet_rasa_logs() -> None:
@@ -139,29 +145,6 @@ def load_agent(
     return agent
 
 
-def _buttons(raw: Any) -> tuple[Button, ...]:
-    buttons = []
-    for item in raw or []:
-        if not isinstance(item, dict) or not item.get("title"):
-            continue
-        if item.get("url"):
-            buttons.append(Button(str(item["title"]), url=str(item["url"])))
-        elif item.get("payload"):
-            buttons.append(Button(str(item["title"]), payload=str(item["payload"])))
-    return tuple(buttons)
-
-
-def to_replies(messages: list[dict]) -> list[Reply]:
-    """Rasa's collected bot messages as Jaga's replies (images and custom data dropped)."""
-    replies = []
-    for message in messages or []:
-        text = message.get("text") or ""
-        buttons = _buttons(message.get("buttons"))
-        if text or buttons:
-            replies.append(Reply(text, buttons))
-    return replies
-
-
 async def handle_turn(
     agent,
     sender_id: str,
@@ -170,47 +153,110 @@ async def handle_turn(
     lang: str | None = None,
     metadata: dict | None = None,
     input_channel: str = "jaga",
-) -> dict:
-    """Runs one user message through NLU, policies and actions under the sender's lock.
+) -> RasaResult:
+    """Runs one user message through Rasa's `MessageProcessor.handle_message` (NLU, policies,
+    actions, saving the tracker) under the sender's lock, then reads from the saved tracker
+    what the front ends need.
 
-    Same steps as Rasa's `MessageProcessor.handle_message`, plus seeding the `lang` slot
-    before slot extraction, and returning what the front ends need from the tracker.
+    `lang` is a language hint (a UI switch, Telegram's language_code, a /start payload): it
+    travels in the message metadata, where the session-start action (actions/session.py) and
+    the language component (components/language.py) read it.
     """
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.shared.core.events import SlotSet
 
     processor = agent.processor
     output = CollectingOutputChannel()
-    message = UserMessage(
-        text, output, sender_id, input_channel=input_channel, metadata=metadata or {}
-    )
+    metadata = dict(metadata or {})
+    if lang in LANGUAGES:
+        metadata[LANG_HINT] = lang
+    message = UserMessage(text, output, sender_id, input_channel=input_channel, metadata=metadata)
     async with agent.lock_store.lock(sender_id):
-        tracker = await processor.log_message(message, should_save_tracker=False)
-        if lang in LANGUAGES and tracker.get_slot("lang") != lang:
-            tracker.update(SlotSet("lang", lang))
-        tracker = await processor.run_action_extract_slots(output, tracker)
-        # Read what the user said before the actions run: forgetting a conversation
-        # restarts the tracker, which clears its latest message and slots.
-        latest = tracker.latest_message
-        lang_before = tracker.get_slot("lang")
-        await processor._run_prediction_loop(output, tracker)
-        await processor.save_tracker(tracker)
-        acted = _risk_acted(tracker)
+        await processor.handle_message(message)
+        tracker = await processor.get_tracker(sender_id)
+        turn = read_turn(tracker)
+        # The privacy card, once per conversation, on its first calm turn: neither this turn
+        # nor the one before was urgent (a "yes" to "are you thinking about ending your
+        # life?" is not a calm moment either). Recorded before the reply leaves.
+        card = (
+            not turn.restarted
+            and tracker.get_slot(PRIVACY_CARD_SLOT) is True
+            and not any(turn.urgent)
+        )
+        if card:
+            tracker.update(SlotSet(PRIVACY_CARD_SLOT, False))
+            await processor.save_tracker(tracker)
 
-    restarted = not (tracker.latest_message and tracker.latest_message.intent)
-    lang = lang_before if restarted else tracker.get_slot("lang")
-    note_untranslated(output.messages, lang)
-    parse = latest.parse_data if latest else {}
-    intent = (latest.intent or {}) if latest else {}
-    return {
-        "text": text,
-        "intent": intent.get("name"),
-        "confidence": float(intent.get("confidence") or 0.0),
-        "lang": lang or "en",
-        "safety_net": (parse.get("safety_net") or {}).get("category"),
-        "risk": acted,
-        "messages": output.messages,
-    }
+    note_untranslated(output.messages, turn.lang)
+    shared = {name: getattr(turn, name) for name in TURN_FIELDS}
+    return RasaResult(text=text, replies=to_replies(output.messages), privacy_card=card, **shared)
+
+
+@dataclass
+class TrackerTurn:
+    """What the tracker says about the turn that just ran."""
+
+    intent: str | None = None
+    confidence: float = 0.0
+    lang: str = "en"
+    safety_net: str | None = None
+    risk: str | None = None  # "danger" or "concern" when this turn ran a risk action
+    restarted: bool = False  # the turn forgot the conversation ("padam chat saya")
+    urgent: tuple[bool, bool] = (False, False)  # (this turn, the turn before) were urgent
+
+
+def read_turn(tracker: Any) -> TrackerTurn:
+    """Reads the latest turn from the tracker's events (still there after a restart, which
+    clears the latest message and the slots)."""
+    from rasa.shared.core.events import ActionExecuted, Restarted, UserUttered
+
+    turn = TrackerTurn()
+    users: list[tuple[dict, str | None]] = []  # (parse data, risk), newest first
+    risk: str | None = None
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            users.append((event.parse_data or {}, risk))
+            risk = None
+            if len(users) == 2:
+                break
+        elif isinstance(event, ActionExecuted) and event.action_name in RISK_ACTIONS:
+            risk = risk or RISK_ACTIONS[event.action_name]
+        elif isinstance(event, Restarted) and not users:
+            turn.restarted = True
+    if not users:
+        return turn
+    parse, turn.risk = users[0]
+    intent = parse.get("intent") or {}
+    turn.intent = intent.get("name")
+    turn.confidence = float(intent.get("confidence") or 0.0)
+    turn.safety_net = (parse.get("safety_net") or {}).get("category")
+    lang = _lang_before_restart(tracker) if turn.restarted else tracker.get_slot("lang")
+    turn.lang = lang if lang in LANGUAGES else "en"
+    urgency = [is_urgent((p.get("intent") or {}).get("name"), r) for p, r in users]
+    turn.urgent = (urgency[0], len(urgency) > 1 and urgency[1])
+    return turn
+
+
+def _lang_before_restart(tracker: Any) -> str | None:
+    """The `lang` slot as it was before the conversation was restarted."""
+    from rasa.shared.core.events import Restarted, SlotSet
+
+    restarted = False
+    for event in reversed(tracker.events):
+        if isinstance(event, Restarted):
+            restarted = True
+        elif restarted and isinstance(event, SlotSet) and event.key == "lang":
+            return event.value
+    return None
+
+
+async def conversation_language(agent, sender_id: str) -> str | None:
+    """The `lang` slot of a stored conversation; None when there is none."""
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    if tracker is None or not tracker.events:
+        return None
+    lang = tracker.get_slot("lang")
+    return lang if lang in LANGUAGES else None
 
 
 def note_untranslated(messages: list[dict], lang: str | None) -> None:
@@ -233,16 +279,17 @@ def note_untranslated(messages: list[dict], lang: str | None) -> None:
 RISK_ACTIONS = {"action_crisis": "danger", "action_risk_check_in": "concern"}
 
 
-def _risk_acted(tracker: Any) -> str | None:
-    """ "danger" or "concern" when this turn ran the crisis reply or the check-in, else None."""
-    from rasa.shared.core.events import ActionExecuted, UserUttered
-
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            return None
-        if isinstance(event, ActionExecuted) and event.action_name in RISK_ACTIONS:
-            return RISK_ACTIONS[event.action_name]
-    return None
+def tracker_stores(agent) -> tuple[Any, list[Any]]:
+    """The store that holds the conversations, and the copies Rasa keeps in memory while it
+    is down. Rasa wraps every store in a fail-safe store (again on each model reload, which
+    passes the running agent's store on)."""
+    store, fallbacks = agent.tracker_store, []
+    while hasattr(store, "_tracker_store"):
+        fallback = getattr(store, "_fallback_tracker_store", None)
+        if fallback is not None:
+            fallbacks.append(fallback)
+        store = store._tracker_store
+    return store, fallbacks
 
 
 async def forget(agent, sender_id: str) -> None:
@@ -251,13 +298,12 @@ async def forget(agent, sender_id: str) -> None:
     so that nobody is told "deleted" when it was not."""
     from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
 
-    store = agent.tracker_store
-    inner = getattr(store, "_tracker_store", store)  # Rasa wraps stores in a FailSafe store
-    fallback = getattr(store, "_fallback_tracker_store", None)  # set once Redis failed
+    inner, fallbacks = tracker_stores(agent)
     locks = agent.lock_store
     async with locks.lock(sender_id):
-        if isinstance(fallback, InMemoryTrackerStore):
-            fallback.store.pop(sender_id, None)
+        for fallback in fallbacks:
+            if isinstance(fallback, InMemoryTrackerStore):
+                fallback.store.pop(sender_id, None)
         if isinstance(inner, InMemoryTrackerStore):
             inner.store.pop(sender_id, None)
         elif isinstance(inner, RedisTrackerStore):
@@ -265,9 +311,70 @@ async def forget(agent, sender_id: str) -> None:
         else:
             from rasa.shared.core.trackers import DialogueStateTracker
 
-            await store.save(DialogueStateTracker(sender_id, agent.domain.slots))
+            await agent.tracker_store.save(DialogueStateTracker(sender_id, agent.domain.slots))
     # The lock goes too, with any ticket of a process that died mid-turn; only a turn of this
     # conversation still waiting keeps it, and removes it when it ends.
     locks.update_lock(sender_id)
     if not locks.is_someone_waiting(sender_id):
         locks.delete_lock(sender_id)
+
+
+# -- expiry -------------------------------------------------------------------------------------
+# A conversation ends after `session_expiration_time` of silence (domain.yml). Redis deletes a
+# silent tracker itself (`record_exp`, deploy/endpoints.redis.yml); nothing would delete one
+# kept in memory (the in-memory store, or the copy Rasa keeps while Redis is down), so a
+# background task sweeps those. Nothing is ever deleted on the path of a child's reply.
+
+SWEEP_EVERY = 60.0  # seconds between two sweeps
+
+
+def conversation_ttl(agent) -> float:
+    """Seconds of silence after which a stored conversation is deleted: the Redis store's
+    `record_exp` when set, else the domain's session expiry."""
+    record_exp = getattr(tracker_stores(agent)[0], "record_exp", None)
+    if record_exp:
+        return float(record_exp)
+    session = getattr(getattr(agent, "domain", None), "session_config", None)
+    minutes = getattr(session, "session_expiration_time", 0) or 0
+    return float(minutes) * 60 if minutes > 0 else CONVERSATION_TTL
+
+
+def sweep_idle(agent, ttl: float | None = None, now: float | None = None) -> int:
+    """Deletes the conversations kept in this process's memory (the in-memory tracker store,
+    and Rasa's fail-safe copies while Redis was down) that have been silent for `ttl` seconds.
+    Returns how many were deleted."""
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    inner, fallbacks = tracker_stores(agent)
+    ttl = conversation_ttl(agent) if ttl is None else ttl
+    now = time.time() if now is None else now
+    deleted = 0
+    for kept in (inner, *fallbacks):
+        if not isinstance(kept, InMemoryTrackerStore):
+            continue
+        for sender_id, serialised in list(kept.store.items()):
+            if now - _last_activity(serialised) > ttl:
+                kept.store.pop(sender_id, None)
+                deleted += 1
+    if deleted:
+        logger.info("Deleted %s silent conversation(s) kept in memory", deleted)
+    return deleted
+
+
+def _last_activity(serialised: Any) -> float:
+    """The time of a stored tracker's last event; 0 when unreadable (not worth keeping)."""
+    try:
+        events = json.loads(serialised).get("events") or []
+        return max((e.get("timestamp") or 0.0) for e in events) if events else 0.0
+    except (TypeError, ValueError, AttributeError):
+        return 0.0
+
+
+async def keep_sweeping(get_agent: Callable[[], Any], every: float = SWEEP_EVERY) -> None:
+    """`sweep_idle` every minute, for as long as the process runs (a background task)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            sweep_idle(get_agent())
+        except Exception as error:  # noqa: BLE001 - try again next time
+            logger.warning("Could not sweep silent conversations: %s", type(error).__name__)

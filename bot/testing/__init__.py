@@ -1,0 +1,1 @@
+"""Test doubles for Jaga's front-end tests: never imported by production code."""
