@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tools.bench.common import percentile, summary
@@ -388,6 +389,18 @@ def throughput_tables(label: str, res: dict) -> list[str]:
     conv = res.get("throughput_conversation") or {}
     if conv and "error" not in conv:
         runs = runs + [conv]
+    passing = {r["processes"]: r["updates_per_s_at_p95"] for r in thr.get("runs") or []}
+    if len(passing) > 1 and passing.get(1):
+        lines += [
+            f"## Throughput: {label}, scaling",
+            "",
+            ", ".join(
+                f"{count} process(es): {rate:.0f} updates/s ({rate / passing[1]:.2f}x one)"
+                for count, rate in sorted(passing.items())
+            )
+            + f" on {os.cpu_count()} cores.",
+            "",
+        ]
     for run in runs:
         frontend = run.get("frontend") or thr.get("frontend")
         title = f"{run.get('processes', 1)} process(es)" if frontend != "conversation" else ""
