@@ -32,8 +32,16 @@ from bot.core.settings import Settings, SettingsError
 from bot.telegram.dedupe import DoneStore, open_store
 from bot.telegram.delivery import GRACE, MAX_IN_FLIGHT, Poller, UpdateRunner, WebhookServer
 from bot.telegram.flood import RedisFloodGuard
-from bot.telegram.handlers import register_all
-from bot.telegram.handlers.commands import set_commands
+from bot.telegram.handlers import (
+    callbacks,
+    commands,
+    errors,
+    gate,
+    groups,
+    media,
+    messages,
+    quiz,
+)
 from bot.telegram.keyboards import CallbackStore, button_key
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.persistence import RedisPersistence
@@ -79,6 +87,18 @@ def webhook_path(webhook_url: str) -> str:
     return urlparse(webhook_url).path.strip("/")
 
 
+def register_handlers(application: Application) -> None:
+    gate.register(application)  # group -2: flood control, before anything else
+    quiz.register(application)  # group -1: /quiz and its buttons
+    # Group 0; order matters within a group: commands first, then text, then media.
+    commands.register(application)
+    groups.register(application)
+    messages.register(application)
+    callbacks.register(application)
+    media.register(application)
+    errors.register(application)
+
+
 def build_application(settings: Settings, assistant: Assistant) -> Application:
     """The Application with every handler; nothing is sent to Telegram until it starts.
 
@@ -99,7 +119,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         .concurrent_updates(PerChatUpdateProcessor(max(256, MAX_IN_FLIGHT)))
         .job_queue(None)
         .updater(None)  # delivery.py fetches updates: acknowledged only once answered
-        .post_init(set_commands)
+        .post_init(commands.set_commands)
     )
     if settings.telegram_api_url:
         base_url, base_file_url = api_urls(settings.telegram_api_url)
@@ -116,7 +136,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     if client is not None:
         bot_data.redis = client
         bot_data.flood = RedisFloodGuard(client, keys)
-    register_all(application)
+    register_handlers(application)
     return application
 
 

@@ -283,3 +283,64 @@ def test_redis_url_setting_is_optional_and_validated():
         with pytest.raises(SettingsError, match="REDIS_URL") as raised:
             Settings.from_env({"REDIS_URL": bad})
         assert "pw1" not in str(raised.value)  # the URL may carry a password
+
+
+def test_no_module_of_the_telegram_front_end_imports_one_that_imports_it():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    modules = {}
+    for path in (root / "bot" / "telegram").rglob("*.py"):
+        name = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        modules[name] = path
+    imports: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):  # lazy imports too
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+        imports[name] = (found & modules.keys()) - {name}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in imports[start] - seen:
+            if nxt == goal or reaches(nxt, goal, seen | {nxt}):
+                return True
+        return False
+
+    assert [name for name in modules if reaches(name, name, set())] == []
+
+
+# -- shared state when Redis does not answer -------------------------------------------------
+
+
+async def test_without_redis_the_flood_guard_and_user_data_let_the_turn_go_on(caplog):
+    from bot.telegram.flood import RedisFloodGuard
+    from bot.telegram.persistence import RedisPersistence
+    from bot.telegram.shared import Keys, close, connect
+
+    client = connect("redis://127.0.0.1:1/0")  # nothing listens there
+    keys = Keys.for_bot("123:abc", "jagatest")
+    try:
+        assert await RedisFloodGuard(client, keys).check(42) is Verdict.OK
+        persistence = RedisPersistence(client, keys)
+        data = {"quiz": {"round": 7, "order": [3, 1], "pos": 1, "score": 1}}
+        await persistence.refresh_user_data(42, data)
+        assert data["quiz"]["pos"] == 1  # this process's copy is kept
+        await persistence.update_user_data(42, data)  # logged, not raised
+    finally:
+        await close(client)
+    assert "Flood counts unavailable" in caplog.text and "Redis did not" in caplog.text
+    assert "42" not in caplog.text
+
+
+def test_redis_keys_are_hashes_of_the_ids():
+    from bot.telegram.shared import Keys
+
+    keys = Keys.for_bot("123:abc", "jaga")
+    key = keys("user", 5551001)
+    assert key.startswith("jaga:tg:user:") and "5551001" not in key
+    assert key == Keys.for_bot("123:abc", "jaga")("user", 5551001)  # every front end agrees
+    assert key != Keys.for_bot("456:def", "jaga")("user", 5551001)  # another bot does not
