@@ -5,12 +5,15 @@ referrals name image removal and where to report, in that language."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.core import messages
 from components.lexicon import script_language
 
+DOMAIN = Path(__file__).resolve().parents[1] / "domain.yml"
 # What the child types or taps, and the intent the model must find.
 MANDARIN = {
     "sextortion": ("有人威胁要把我的裸照发出去，除非我给钱", "disclose_sextortion"),
@@ -99,3 +102,45 @@ async def test_sextortion_then_reporting_in_the_childs_language(assistant, lang,
     turn = await _say(assistant, user, lang, script["removal"])
     _in_language(turn, lang, helplines_first=False)
     assert all(name in _referrals(turn, lang) for name in REMOVAL)
+
+
+# Every reply on the sextortion, image-removal and reporting paths (children and parents) and
+# the crisis reply for adults has a Mandarin and a Tamil variant.
+TRANSLATED_PATHS = (
+    "utter_crisis_help_adult",
+    "utter_sextortion_what",
+    "utter_sextortion_reassure",
+    "utter_sextortion_reassure_parent",
+    "utter_sextortion_steps",
+    "utter_sextortion_steps_parent",
+    "utter_sextortion_paid",
+    "utter_sextortion_peer",
+    "utter_sextortion_payment",
+    "utter_sextortion_video_call",
+    "utter_sextortion_fake_helpers",
+    "utter_image_removal_intro",
+    "utter_image_removal_under18",
+    "utter_image_removal_any_age",
+    "utter_deepfake",
+    "utter_abuse_content_dont_share",
+    "utter_abuse_content_steps",
+    "utter_abuse_content_i_shared",
+    "utter_report_how",
+    "utter_report_telegram",
+    "utter_report_after",
+)
+
+
+@pytest.mark.parametrize("name", TRANSLATED_PATHS)
+def test_the_safety_paths_are_in_mandarin_and_tamil(name):
+    variants = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"][name]
+    english = variants[0]
+    for lang in ("zh", "ta"):
+        condition = [{"type": "slot", "name": "lang", "value": lang}]
+        variant = next((v for v in variants if v.get("condition") == condition), None)
+        assert variant is not None, f"{name} has no {lang} variant"
+        assert script_language(variant["text"]) == lang
+        for number in ("999", "15999", "1-800-18-2327", "019-261 5999"):
+            assert (number in variant["text"]) == (number in english["text"]), (name, number)
+        buttons = [b["payload"] for b in variant.get("buttons") or []]
+        assert buttons == [b["payload"] for b in english.get("buttons") or []], name
