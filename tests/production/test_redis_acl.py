@@ -141,22 +141,44 @@ async def test_the_front_ends_record_update_ids_and_reach_nothing_else(acl_redis
 
     port, passwords, _ = acl_redis
     url = f"redis://jaga-frontend:{passwords['REDIS_FRONTEND_PASSWORD']}@127.0.0.1:{port}/0"
-    done = RedisDoneStore(url, bot_id=1)
+    done = RedisDoneStore(url, bot_id=1, prefix="jagaacl")
     try:
         assert not await done.seen(42)
         await done.mark(42)
         assert await done.seen(42)
     finally:
         await done.close()
+    await _front_end_state_works(url)
     front = redis.Redis.from_url(url)
     for forbidden in (
         lambda: front.get("jagaacl:tracker:child"),  # a conversation
         lambda: front.set("jagaacl:tracker:child", "x"),
-        lambda: front.get("jaga:tg:done:1:42"),  # even its own keys: only EXISTS and SET
+        lambda: front.get("jagaacl:tg:done:1:42"),  # even its own keys: only EXISTS and SET
         lambda: front.keys("*"),
     ):
         with pytest.raises(redis.exceptions.NoPermissionError):
             forbidden()
+
+
+async def _front_end_state_works(url: str) -> None:
+    """A person's user_data and flood counts (bot/telegram/persistence.py, flood.py)."""
+    from bot.telegram.flood import RedisFloodGuard, Verdict
+    from bot.telegram.persistence import RedisPersistence
+    from bot.telegram.shared import Keys, close, connect
+
+    client, keys = connect(url), Keys.for_bot("1:x", "jagaacl")
+    try:
+        saved = RedisPersistence(client, keys)
+        await saved.update_user_data(7, {"quiz": {"pos": 1}})
+        loaded: dict = {}
+        await RedisPersistence(client, keys).refresh_user_data(7, loaded)
+        assert loaded == {"quiz": {"pos": 1}}
+        await saved.update_user_data(7, {})
+        guard = RedisFloodGuard(client, keys, limit=1)
+        verdicts = [await guard.check(7) for _ in range(3)]
+        assert verdicts == [Verdict.OK, Verdict.WARN, Verdict.DROP]
+    finally:
+        await close(client)
 
 
 async def test_the_web_chat_counts_its_rate_limits_and_reaches_nothing_else(acl_redis):
