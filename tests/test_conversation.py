@@ -40,6 +40,16 @@ async def test_the_privacy_card_waits_for_a_calm_turn_after_a_crisis():
     assert len(again.replies) == 1
 
 
+async def test_a_turn_that_missed_its_deadline_leaves_the_privacy_card_owed():
+    assistant = FakeAssistant({"hi": ("greet", "Hello!", [])}, delay=0.4, timeout=0.1)
+    late = await assistant.respond("u1", "hi")
+    assert late.degraded
+    await asyncio.sleep(0.5)  # Rasa finished the turn after the child got the safe reply
+    assistant.delay = 0
+    turn = await assistant.respond("u1", "hi")
+    assert turn.replies[0].text == "Hello!" and "/forget" in turn.replies[-1].text
+
+
 async def test_personal_details_never_reach_rasa():
     assistant = FakeAssistant()
     turn = await assistant.respond("u1", "call me at 012-345 6789 or mail ali@example.com")

@@ -77,3 +77,17 @@ async def test_the_language_hint_of_one_process_is_kept_by_the_other(two_process
     nxt = await two.respond(child, "ok")  # no hint: the conversation keeps Tamil
     assert nxt.lang == "ta" and cards(first) + cards(nxt) == 1
     assert await two.language(child) == "ta"
+
+
+async def test_a_turn_that_ends_after_its_deadline_leaves_the_card_owed(rasa_backend):
+    """The child got the safe reply instead: the card waits for a reply they do see."""
+    from bot.rasa_adapter.channel import turn_request
+
+    agent = rasa_backend.agent
+    sender = f"direct-{uuid.uuid4().hex[:8]}"
+    status, late = await turn_request(agent, {"sender": sender, "message": "hi", "budget": 0})
+    assert status == 200 and late["privacy_card"] is False and late["messages"]
+    status, seen = await turn_request(agent, {"sender": sender, "message": "hi", "budget": 30})
+    assert status == 200 and seen["privacy_card"] is True
+    status, again = await turn_request(agent, {"sender": sender, "message": "hi"})
+    assert again["privacy_card"] is False

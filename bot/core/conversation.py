@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any, Collection, Protocol
 
 from bot.core import messages
-from bot.core.replies import RasaResult, Turn
+from bot.core.replies import RasaMessage, RasaResult, Turn
 from bot.core.settings import ROOT, Settings
 from components.lexicon import detect_language
 from components.pii import Redaction, redact
@@ -185,9 +185,7 @@ class Backend(Protocol):
     """What a Rasa connection must do; `BaseAssistant` adds the safety around it. The
     conversation (language, privacy card, dialogue) lives in Rasa's tracker, never here."""
 
-    async def turn(
-        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
-    ) -> RasaResult: ...
+    async def turn(self, message: RasaMessage) -> RasaResult: ...
 
     async def language(self, sender_id: str) -> str | None: ...
 
@@ -332,13 +330,14 @@ class BaseAssistant:
         Rasa fails or misses the deadline."""
         started = time.perf_counter()
         fallback_lang = hint or detect_language(text) or "en"
-        task = asyncio.ensure_future(self._backend.turn(sender_id, text, hint, metadata))
+        remaining = max(deadline - asyncio.get_running_loop().time(), 0)
+        message = RasaMessage(sender_id, text, hint, metadata, budget=remaining)
+        task = asyncio.ensure_future(self._backend.turn(message))
         # If Rasa is slow the child gets the safe reply now; the turn still finishes in the
         # background so the conversation's state stays whole.
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         task.add_done_callback(_swallow)
-        remaining = max(deadline - asyncio.get_running_loop().time(), 0)
         try:
             result = await asyncio.wait_for(asyncio.shield(task), remaining)
         except asyncio.TimeoutError:
@@ -438,12 +437,17 @@ class InProcessRasa:
 
             self._sweeper = asyncio.ensure_future(keep_sweeping(lambda: self.agent))
 
-    async def turn(
-        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
-    ) -> RasaResult:
+    async def turn(self, message: RasaMessage) -> RasaResult:
         from bot.rasa_adapter.runtime import handle_turn
 
-        return await handle_turn(self.agent, sender_id, text, lang=lang, metadata=metadata)
+        return await handle_turn(
+            self.agent,
+            message.sender_id,
+            message.text,
+            lang=message.lang,
+            metadata=message.metadata,
+            budget=message.budget,
+        )
 
     async def language(self, sender_id: str) -> str | None:
         from bot.rasa_adapter.runtime import conversation_language
@@ -500,10 +504,15 @@ class RemoteRasa:
         assert last_error is not None
         raise last_error
 
-    async def turn(
-        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
-    ) -> RasaResult:
-        body = {"sender": sender_id, "message": text, "lang": lang, "metadata": metadata or {}}
+    async def turn(self, message: RasaMessage) -> RasaResult:
+        body = {
+            "sender": message.sender_id,
+            "message": message.text,
+            "lang": message.lang,
+            "metadata": message.metadata,
+        }
+        if message.budget is not None:
+            body["budget"] = round(message.budget, 3)
         return RasaResult.from_json(await self._post("/turn", body))
 
     async def language(self, sender_id: str) -> str | None:
@@ -533,7 +542,7 @@ async def build_assistant(settings: Settings, *, stats: Any = "default") -> Base
     backend = InProcessRasa.load(settings)  # blocks a few seconds, once, at start
     assistant = BaseAssistant(backend, timeout=settings.reply_timeout, stats=stats, id_key=key)
     # The first reply pays for lazy imports; pay it now, not on a child's first message.
-    await backend.turn("warm-up", "hi", None, None)
+    await backend.turn(RasaMessage("warm-up", "hi"))
     await backend.forget("warm-up")
     backend.keep_sweeping()
     return assistant

@@ -98,6 +98,19 @@ def is_urgent(intent: str | None, risk: str | None) -> bool:
     return risk is not None or intent in SAFETY_INTENTS
 
 
+@dataclass(frozen=True)
+class RasaMessage:
+    """One user message on its way to Rasa, already cleaned and redacted."""
+
+    sender_id: str  # the pseudonym, never the chat id
+    text: str
+    lang: str | None = None  # the front end's language hint, sent in the message metadata
+    metadata: dict[str, str] = field(default_factory=dict)  # only Jaga's own (safe_metadata)
+    # Seconds before the child is sent the safe reply instead: a turn that ends later leaves
+    # the privacy card owed, for a reply the child does see.
+    budget: float | None = None
+
+
 # What Rasa's answer and a front end's turn share, besides the text and the replies.
 TURN_FIELDS = ("intent", "confidence", "lang", "safety_net", "risk")
 

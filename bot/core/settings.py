@@ -118,6 +118,8 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # A Rasa server with Jaga's channel; in production nginx in front of the replicas, which
+    # fails over between them. A list is tried in turn only when a connection cannot be made.
     rasa_url: str | None = None
     rasa_token: str | None = field(default=None, repr=False)
     # The key of the conversation ids Rasa, Redis and the statistics see instead of a chat id
@@ -126,7 +128,7 @@ class Settings:
     action_server_url: str | None = None
     demo_port: int = 8080
     model_path: Path = ROOT / "models"
-    reply_timeout: float = 2.0
+    reply_timeout: float = 2.0  # the one deadline of a turn (bot.core.conversation)
     stats_db: Path | None = ROOT / "var" / "stats.sqlite"
     # Where the Telegram front end remembers which update ids it answered (may hold a password).
     redis_url: str | None = field(default=None, repr=False)

@@ -39,7 +39,7 @@ async def turn_request(agent: Any, body: Any) -> tuple[int, dict]:
     safe, _ = for_rasa(clean(text)[:MAX_MESSAGE_CHARS], agent.domain.intents, agent.domain.entities)
     if not safe:
         return 400, {"error": "the message is empty"}
-    lang = body.get("lang")
+    lang, budget = body.get("lang"), body.get("budget")
     result = await rasa_runtime.handle_turn(
         agent,
         sender,
@@ -47,6 +47,7 @@ async def turn_request(agent: Any, body: Any) -> tuple[int, dict]:
         lang=lang if isinstance(lang, str) and LANG.fullmatch(lang) else None,
         metadata=safe_metadata(body.get("metadata")),
         input_channel=JagaInput.name(),
+        budget=float(budget) if isinstance(budget, (int, float)) and budget >= 0 else None,
     )
     return 200, result.as_json()
 

@@ -153,6 +153,7 @@ async def handle_turn(
     lang: str | None = None,
     metadata: dict | None = None,
     input_channel: str = "jaga",
+    budget: float | None = None,
 ) -> RasaResult:
     """Runs one user message through Rasa's `MessageProcessor.handle_message` (NLU, policies,
     actions, saving the tracker) under the sender's lock, then reads from the saved tracker
@@ -160,11 +161,14 @@ async def handle_turn(
 
     `lang` is a language hint (a UI switch, Telegram's language_code, a /start payload): it
     travels in the message metadata, where the session-start action (actions/session.py) and
-    the language component (components/language.py) read it.
+    the language component (components/language.py) read it. `budget`: seconds before the
+    child is sent the safe reply instead of this one; a turn that ends later does not spend the
+    privacy card on a reply nobody sees.
     """
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.shared.core.events import SlotSet
 
+    card_by = None if budget is None else time.monotonic() + budget
     processor = agent.processor
     output = CollectingOutputChannel()
     metadata = dict(metadata or {})
@@ -182,6 +186,7 @@ async def handle_turn(
             not turn.restarted
             and tracker.get_slot(PRIVACY_CARD_SLOT) is True
             and not any(turn.urgent)
+            and (card_by is None or time.monotonic() < card_by)
         )
         if card:
             tracker.update(SlotSet(PRIVACY_CARD_SLOT, False))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.conversation import DEVELOPMENT_ID_KEY, BaseAssistant
-from bot.core.replies import RasaResult, is_urgent, to_replies
+from bot.core.replies import RasaMessage, RasaResult, is_urgent, to_replies
 from components.lexicon import detect_language
 
 
@@ -67,12 +67,13 @@ class FakeRasa:
         self.owner = owner
         self.conversations: dict[str, _Conversation] = {}
 
-    async def turn(
-        self, sender_id: str, text: str, lang: str | None, metadata: dict | None
-    ) -> RasaResult:
+    async def turn(self, message: RasaMessage) -> RasaResult:
+        sender_id, text, lang = message.sender_id, message.text, message.lang
         owner = self.owner
         owner.backend_ids.append(sender_id)
         owner.calls.append((owner.front_end_id(sender_id), text, lang))
+        loop = asyncio.get_running_loop()
+        card_by = None if message.budget is None else loop.time() + message.budget
         if owner.delay:
             await asyncio.sleep(owner.delay)
         if owner.fail:
@@ -85,7 +86,8 @@ class FakeRasa:
             text, ("out_of_scope", f"({conversation.lang}) You said: {text}", [])
         )
         urgent = is_urgent(intent, None)
-        card = conversation.privacy_card_owed and not urgent and not conversation.urgent
+        late = card_by is not None and loop.time() > card_by  # the child got the safe reply
+        card = conversation.privacy_card_owed and not (urgent or conversation.urgent or late)
         conversation.urgent = urgent
         conversation.privacy_card_owed &= not card
         return RasaResult(
