@@ -19,6 +19,7 @@ REPORTS = ROOT / "reports"
 # Redis database of the load test and the benchmark (keys under a prefix of their own,
 # deleted afterwards); REDIS_URL overrides host and port.
 REDIS_DB = int(os.environ.get("JAGA_LOADTEST_REDIS_DB", "7"))
+TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuv"  # the fake Bot API's bot
 
 
 def log(message: str, prefix: str = "bench") -> None:

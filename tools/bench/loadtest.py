@@ -1,13 +1,14 @@
 """A bounded load test of the production stack, on loopback only, into reports/loadtest.md.
 
-    python -m tools.bench.loadtest [--replicas 1,2] [--channels telegram,web] [--users 60]
-                             [--messages 5] [--concurrency 30] [--max-seconds 90]
-                             [--out reports/loadtest.md]
+    python -m tools.bench.loadtest [--replicas 1,2,0] [--channels telegram,web] [--users 60]
+                                   [--messages 5] [--concurrency 30] [--max-seconds 90]
+                                   [--out reports/loadtest.md]
 
 For each number of Rasa replicas it starts `deploy/run-production.sh` (the action server,
 the replicas on Redis, FRONTENDS Telegram front ends in webhook mode and WEB_PROCESSES web
 chat processes), with a fake Telegram Bot API in this process, then loads each channel in
-turn:
+turn. Replicas 0 is the other way to run Jaga: FRONTENDS Telegram front ends, each with Rasa
+in its own process and the conversations and locks in Redis, no Rasa server (Telegram only).
 
 - telegram: simulated children post updates to the front ends' webhooks, as nginx would pass
   them from Telegram, and each waits for Jaga's answer (the first sendMessage to their chat)
@@ -52,14 +53,16 @@ from bot.testing.fake_bot_api import BOT_ID, FakeBotApi
 from tools.bench.common import (
     REDIS_DB,
     ROOT,
+    TOKEN,
     cpu_name,
     delete_redis_keys,
     free_ports,
     percentile,
+    redis_url,
+    rss_mb,
     safe_fallback_starts,
 )
 
-TOKEN = "123456:LOADTEST-abcdefghijklmnopqrstuvwxyz"
 WEBHOOK_PATH = "telegram/loadtest"
 
 # What children and parents type, in both languages (no personal details).
@@ -169,6 +172,9 @@ class Stack:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def failure(self) -> str:
+        return f"run-production.sh stopped; see {self.workdir}/log"
+
     def webhook_urls(self) -> list[str]:
         return [
             f"http://127.0.0.1:{self.webhook_port + i}/{WEBHOOK_PATH}"
@@ -210,6 +216,47 @@ class Stack:
         delete_redis_keys(url, [f"{self.prefix}:*", f"jaga:tg:done:{BOT_ID}:*"])
 
 
+class InProcessStack:
+    """`count` Telegram front ends, each with Rasa in its own process and the conversations
+    and locks in Redis (tools.bench.throughput's bot processes): no Rasa server at all."""
+
+    replicas = 0
+    web = 0
+    web_port = 0
+
+    def __init__(self, count: int, api_url: str, model: Path, redis_db: int) -> None:
+        from tools.bench.throughput import BotProcesses
+
+        self.bots = BotProcesses(count, str(model), api_url, redis_url(redis_db))
+        self.secret = self.bots.secret
+        self.workdir = ROOT
+
+    @property
+    def webhook_port(self) -> int:
+        return self.bots.ports[0]
+
+    def start(self) -> None:
+        self.bots.start()
+
+    def alive(self) -> bool:
+        return self.bots.alive()
+
+    def webhook_urls(self) -> list[str]:
+        return self.bots.urls()
+
+    def web_urls(self) -> list[str]:
+        return []
+
+    def rss_mb(self) -> dict[str, float]:
+        return {f"bot-{i + 1}": rss_mb(p.pid) for i, p in enumerate(self.bots.procs)}
+
+    def stop(self) -> None:
+        self.bots.stop()
+
+    def failure(self) -> str:
+        return self.bots.failure()
+
+
 def ports_open(ports: list[int]) -> bool:
     for port in ports:
         try:
@@ -225,7 +272,7 @@ def ports_open(ports: list[int]) -> bool:
 
 @dataclass
 class Result:
-    replicas: int
+    replicas: int  # Rasa servers; 0: Rasa runs inside each front end
     frontends: int  # Telegram front ends, or web processes for the web channel
     channel: str = "telegram"
     sent: int = 0
@@ -371,15 +418,19 @@ async def run_web_load(stack: Stack, result: Result, args: argparse.Namespace) -
 
 
 async def scenario(replicas: int, args: argparse.Namespace, workdir: Path) -> list[Result]:
-    """One stack with `replicas` Rasa replicas; each channel's load in turn on it."""
+    """One stack with `replicas` Rasa replicas (0: `args.frontends` front ends with Rasa in
+    process, Telegram only); each channel's load in turn on it."""
     api = FakeTelegram()
     await api.start()
     telegram = "telegram" in args.channels
-    web = args.web if "web" in args.channels else 0
+    web = args.web if "web" in args.channels and replicas else 0
     frontends = args.frontends if telegram else 0
-    stack = Stack(
-        replicas, frontends, api.api_url, args.model, workdir / f"r{replicas}", args.redis_db, web
-    )
+    stack: Any
+    if replicas:
+        where = workdir / f"r{replicas}"
+        stack = Stack(replicas, frontends, api.api_url, args.model, where, args.redis_db, web)
+    else:
+        stack = InProcessStack(frontends, api.api_url, args.model, args.redis_db)
     results = []
     started = time.perf_counter()
     print(
@@ -392,7 +443,7 @@ async def scenario(replicas: int, args: argparse.Namespace, workdir: Path) -> li
         ports += [stack.web_port + i for i in range(web)]
         while not (ports_open(ports) and len(api.called("setWebhook")) >= frontends):
             if not stack.alive():
-                raise RuntimeError(f"run-production.sh stopped; see {stack.workdir}/log")
+                raise RuntimeError(f"the stack stopped: {stack.failure()}")
             if time.perf_counter() - started > args.start_timeout:
                 raise RuntimeError(f"not ready after {args.start_timeout} s; see {stack.workdir}")
             await asyncio.sleep(0.5)
@@ -405,7 +456,7 @@ async def scenario(replicas: int, args: argparse.Namespace, workdir: Path) -> li
             warm = argparse.Namespace(**{**vars(args), "users": web, "messages": 1})
             await run_web_load(stack, Result(replicas, web, "web"), warm)
         print(f"[loadtest] ready after {start_seconds:.0f} s; load running", flush=True)
-        for channel in args.channels:
+        for channel in [c for c in args.channels if c == "telegram" or web]:
             result = Result(replicas, frontends if channel == "telegram" else web, channel)
             result.start_seconds = start_seconds
             result.rss_before = stack.rss_mb()
@@ -471,7 +522,8 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
             for name in sorted(r.rss_after or r.rss_before)
         )
         lines.append(
-            f"| {r.channel} | {r.replicas} | {r.frontends} | {r.sent} | {r.answered} | "
+            f"| {r.channel} | {r.replicas or 'in each front end'} | {r.frontends} | {r.sent} | "
+            f"{r.answered} | "
             f"{r.refused + r.unanswered} | {r.rate_limited} | {r.safe_fallback} | "
             f"{r.answered / r.seconds if r.seconds else 0:.1f} | {ms(r.percentile(0.5))} | "
             f"{ms(r.percentile(0.95))} | {ms(max(r.latencies) if r.latencies else 0)} | "
@@ -482,6 +534,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         lines.append("Some runs hit the time bound before sending every message.")
     for channel in args.channels:
         runs = [r for r in results if r.channel == channel and r.seconds and r.answered]
+        runs = [r for r in runs if r.replicas]  # Rasa servers: how they scale
         if len(runs) >= 2:
             a, b = runs[0], runs[-1]
             ratio = (b.answered / b.seconds) / (a.answered / a.seconds)
@@ -490,7 +543,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
                 f"{channel}: {b.replicas} replicas gave {ratio:.2f}x the throughput of "
                 f"{a.replicas} (p95 {ms(a.percentile(0.95))} -> {ms(b.percentile(0.95))} ms).",
             ]
-    if len({r.replicas for r in results}) >= 2:
+    if len({r.replicas for r in results if r.replicas}) >= 2:
         lines += [
             "",
             "Each Rasa replica is one Python process and uses one CPU core; on this machine "
@@ -516,7 +569,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--replicas", default="1,2", help="comma-separated replica counts")
+    parser.add_argument(
+        "--replicas",
+        default="1,2,0",
+        help="Rasa replica counts, comma-separated; 0: Rasa in each front end's process, on "
+        "Redis (Telegram only)",
+    )
     parser.add_argument("--channels", default="telegram,web", help="telegram, web or both")
     parser.add_argument("--frontends", type=int, default=2)
     parser.add_argument("--web", type=int, default=2, help="web chat processes")

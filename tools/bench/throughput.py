@@ -36,6 +36,7 @@ from typing import Any, Awaitable, Callable
 
 from tools.bench.common import (
     ROOT,
+    TOKEN,
     cpu_seconds,
     delete_redis_keys,
     free_ports,
@@ -48,7 +49,6 @@ from tools.bench.common import (
 
 CONVERSATION_RATES = "25,50,100,150,200,250,300,400,500"
 TELEGRAM_RATES = "25,50,100,150,200,250,300,400"
-TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuv"
 WEBHOOK_PATH = "telegram/bench"
 
 # send(user, text) -> True when the answer was the safe fallback (Rasa too slow or down)
@@ -330,7 +330,7 @@ async def telegram(args: Any) -> dict:
     }
 
 
-def bot_settings(model: str, port: int, api_url: str, redis: str) -> Any:
+def bot_settings(model: str, port: int, api_url: str, redis: str, key_prefix: str) -> Any:
     from tools.bench.common import settings_for
 
     return settings_for(
@@ -341,6 +341,7 @@ def bot_settings(model: str, port: int, api_url: str, redis: str) -> Any:
         webhook_secret=os.environ["JAGA_BENCH_SECRET"],
         webhook_port=port,
         redis_url=redis,
+        redis_key_prefix=key_prefix,  # every key of the run under it, deleted afterwards
         id_secret=os.environ["JAGA_BENCH_ID_SECRET"],
     )
 
@@ -350,7 +351,7 @@ async def serve_bot(args: Any) -> dict:
     from bot.telegram.app import serve
     from tools.bench.common import build
 
-    settings = bot_settings(args.model, args.port, args.api_url, args.redis)
+    settings = bot_settings(args.model, args.port, args.api_url, args.redis, args.key_prefix)
     assistant = await build(
         args.model, redis=args.redis, key_prefix=args.key_prefix, id_secret=settings.id_secret
     )
