@@ -54,14 +54,14 @@ fi
 
 # Commands each user needs: connecting (AUTH, HELLO, PING, SELECT, CLIENT SETNAME), and
 #  Rasa's tracker and lock stores: GET, SET (with EX), DEL, EXISTS;
-#  the front ends' update store: EXISTS, SET NX EX; their user_data (bot/telegram/
-#  persistence.py): GET, SET EX, EXPIRE, DEL; their flood counts (bot/telegram/flood.py): one
-#  MULTI/EXEC of EXISTS, SET NX PX, INCRBY, then SET NX PX (a Redis 7 selector, so that the
-#  update store keeps only EXISTS and SET).
+#  the front ends' update store: EXISTS, SET NX EX; their user_data and one-time claims
+#  (bot/telegram/persistence.py): GET, SET EX, SET NX EX, EXPIRE, DEL; their flood counts
+#  (bot/telegram/flood.py): one MULTI/EXEC of EXISTS, SET NX PX, INCRBY, then SET NX PX (in
+#  a Redis 7 selector, so that the update store keeps only EXISTS and SET).
 connect="+auth +hello +ping +select +client|setname +quit +reset"
 echo "user default off resetkeys resetchannels -@all"
 echo "user jaga-rasa on #$(hash "$REDIS_PASSWORD") resetkeys ~${prefix}:tracker:* ~${prefix}:lock:* resetchannels -@all $connect +get +set +del +exists +expire +ttl +pttl"
-echo "user jaga-frontend on #$(hash "$REDIS_FRONTEND_PASSWORD") resetkeys ~${prefix}:tg:done:* resetchannels -@all $connect +exists +set +multi +exec +discard (~${prefix}:tg:user:* ~${prefix}:tg:flood:* ~${prefix}:tg:mute:* +get +set +expire +del +exists +incr +incrby)"
+echo "user jaga-frontend on #$(hash "$REDIS_FRONTEND_PASSWORD") resetkeys ~${prefix}:tg:done:* resetchannels -@all $connect +exists +set +multi +exec +discard (~${prefix}:tg:user:* ~${prefix}:tg:flood:* ~${prefix}:tg:mute:* ~${prefix}:tg:claim:* +get +set +expire +del +exists +incr +incrby)"
 # The web chat's rate limits (bot/web/limits.py): one MULTI/EXEC of SET NX PX, INCRBY, PTTL.
 if [ -n "${REDIS_WEB_PASSWORD:-}" ]; then
   echo "user jaga-web on #$(hash "$REDIS_WEB_PASSWORD") resetkeys ~${prefix}:web:rl:* resetchannels -@all $connect +multi +exec +discard +set +incr +incrby +pttl +pexpire"

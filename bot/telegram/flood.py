@@ -15,6 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.telegram.shared import REDIS_TIMEOUT, Keys
@@ -24,7 +25,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LIMIT, WINDOW, COOLDOWN = 8, 10.0, 20.0  # updates, seconds, seconds
+
+@dataclass(frozen=True)
+class Limits:
+    limit: int = 8  # updates...
+    window: float = 10.0  # ...within this many seconds are fine; one more earns the note
+    cooldown: float = 20.0  # seconds of silence after the note
 
 
 class Verdict(enum.Enum):
@@ -46,15 +52,9 @@ class FloodGuard:
     MAX_TRACKED = 10_000
 
     def __init__(
-        self,
-        limit: int = LIMIT,
-        window: float = WINDOW,
-        cooldown: float = COOLDOWN,
-        clock: Callable[[], float] = time.monotonic,
+        self, limits: Limits = Limits(), clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.limit = limit
-        self.window = window
-        self.cooldown = cooldown
+        self.limits = limits
         self._clock = clock
         self._times: dict[int, deque[float]] = {}
         self._muted_until: dict[int, float] = {}
@@ -74,18 +74,19 @@ class FloodGuard:
             return Verdict.DROP
         self._muted_until.pop(user_id, None)
         times = self._times.setdefault(user_id, deque())
-        while times and now - times[0] > self.window:
+        while times and now - times[0] > self.limits.window:
             times.popleft()
         times.append(now)
-        if len(times) > self.limit:
+        if len(times) > self.limits.limit:
             del self._times[user_id]
-            self._muted_until[user_id] = now + self.cooldown
+            self._muted_until[user_id] = now + self.limits.cooldown
             return Verdict.WARN
         return Verdict.OK
 
     def prune(self, now: float | None = None) -> None:
         now = self._clock() if now is None else now
-        for user_id in [u for u, t in self._times.items() if not t or now - t[-1] > self.window]:
+        window = self.limits.window
+        for user_id in [u for u, t in self._times.items() if not t or now - t[-1] > window]:
             del self._times[user_id]
         for user_id in [u for u, until in self._muted_until.items() if until <= now]:
             del self._muted_until[user_id]
@@ -99,19 +100,8 @@ class RedisFloodGuard:
     NX, so of several front ends only one sends the note. If Redis does not answer, the
     update is let through: a flood answered is better than a child ignored."""
 
-    def __init__(
-        self,
-        client: aioredis.Redis,
-        keys: Keys,
-        limit: int = LIMIT,
-        window: float = WINDOW,
-        cooldown: float = COOLDOWN,
-    ) -> None:
-        self.client = client
-        self.keys = keys
-        self.limit = limit
-        self.window_ms = int(window * 1000)
-        self.cooldown_ms = int(cooldown * 1000)
+    def __init__(self, client: aioredis.Redis, keys: Keys, limits: Limits = Limits()) -> None:
+        self.client, self.keys, self.limits = client, keys, limits
 
     async def check(self, user_id: int) -> Verdict:
         try:
@@ -124,12 +114,12 @@ class RedisFloodGuard:
         counter, mute = self.keys("flood", user_id), self.keys("mute", user_id)
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.exists(mute)
-            pipe.set(counter, 0, px=self.window_ms, nx=True)
+            pipe.set(counter, 0, px=int(self.limits.window * 1000), nx=True)
             pipe.incr(counter)
             muted, _, seen = await pipe.execute()
         if muted:
             return Verdict.DROP
-        if int(seen) <= self.limit:
+        if int(seen) <= self.limits.limit:
             return Verdict.OK
-        first = await self.client.set(mute, 1, px=self.cooldown_ms, nx=True)
+        first = await self.client.set(mute, 1, px=int(self.limits.cooldown * 1000), nx=True)
         return Verdict.WARN if first else Verdict.DROP

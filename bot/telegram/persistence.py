@@ -153,6 +153,23 @@ class RedisPersistence(BasePersistence[UserData, dict, dict]):
         return None  # every write went to Redis when it was made
 
 
+async def claim(update: Update, context: Context, what: str) -> bool:
+    """True for the first update that claims `what` for this person, on any front end
+    (`SET <prefix>:tg:claim:<hash> NX`, for `STATE_TTL`); always True without Redis, where
+    one process handles each chat's updates in order. If Redis does not answer: True."""
+    client, user = context.bot_data.redis, update.effective_user
+    if client is None or user is None:
+        return True
+    key = context.bot_data.keys("claim", f"{user.id}:{what}")
+    try:
+        return bool(
+            await asyncio.wait_for(client.set(key, 1, nx=True, ex=STATE_TTL), REDIS_TIMEOUT)
+        )
+    except Exception as error:  # noqa: BLE001 - Redis down: answer rather than drop
+        logger.warning("Redis did not take a claim (%s)", type(error).__name__)
+        return True
+
+
 async def save_now(update: Update, context: Context) -> None:
     """Publish this person's `user_data` before sending what depends on it (the next quiz
     question): the next press may reach another front end at once."""

@@ -162,7 +162,7 @@ async def test_the_front_ends_record_update_ids_and_reach_nothing_else(acl_redis
 
 async def _front_end_state_works(url: str) -> None:
     """A person's user_data and flood counts (bot/telegram/persistence.py, flood.py)."""
-    from bot.telegram.flood import RedisFloodGuard, Verdict
+    from bot.telegram.flood import Limits, RedisFloodGuard, Verdict
     from bot.telegram.persistence import RedisPersistence
     from bot.telegram.shared import Keys, close, connect
 
@@ -174,7 +174,10 @@ async def _front_end_state_works(url: str) -> None:
         await RedisPersistence(client, keys).refresh_user_data(7, loaded)
         assert loaded == {"quiz": {"pos": 1}}
         await saved.update_user_data(7, {})
-        guard = RedisFloodGuard(client, keys, limit=1)
+        claim = keys("claim", "7:quiz:1:2")  # persistence.claim
+        assert await client.set(claim, 1, nx=True, ex=5)
+        assert not await client.set(claim, 1, nx=True, ex=5)
+        guard = RedisFloodGuard(client, keys, Limits(limit=1))
         verdicts = [await guard.check(7) for _ in range(3)]
         assert verdicts == [Verdict.OK, Verdict.WARN, Verdict.DROP]
     finally:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import itertools
 import secrets
@@ -129,6 +130,15 @@ class Balancer:
             assert response.status == 200, f"{front_end.name} answered {response.status}"
         return update["update_id"]
 
+    async def send_to_both(self, make_update, *, expect: int) -> list:
+        """The same tap twice at once (a double tap), one copy to each front end."""
+        before = len(self.api.sent(CHILD))
+        await asyncio.gather(*(self.post(make_update(), f) for f in self.front_ends))
+        await self.api.settle(0.2)
+        sent = self.api.sent(CHILD)[before:]
+        assert len(sent) == expect, [c.params["text"][:60] for c in sent]
+        return sent
+
     async def send(self, update: dict, *, expect: int | None) -> list:
         """Post one update; return the messages it brought: `expect` of them (None: one or
         more), all sent before the 200, none after (nothing lost, nothing repeated)."""
@@ -238,7 +248,12 @@ async def test_a_conversation_and_a_quiz_round_alternating_between_two_front_end
         for number in range(ROUND_SIZE):
             right = number % 3 != 0
             data = answer_for(quiz, current, right)
-            sent = await balancer.send(callback_update(CHILD, data, from_user=child), expect=2)
+            tap = callback_update(CHILD, data, from_user=child)
+            if number == 4:  # a double tap reaching both front ends at once: answered once
+                again_and_again = functools.partial(callback_update, CHILD, data, from_user=child)
+                sent = await balancer.send_to_both(again_and_again, expect=2)
+            else:
+                sent = await balancer.send(tap, expect=2)
             feedback = sent[0].params["text"]
             assert feedback.startswith("✅ Betul!" if right else "❌ Kurang tepat."), feedback
             score += right
@@ -264,6 +279,7 @@ async def test_a_conversation_and_a_quiz_round_alternating_between_two_front_end
 
     names = [name for _, name in balancer.log[:-1]]
     assert names[:2] == ["A", "B"] and all(a != b for a, b in itertools.pairwise(names))
+    assert len(balancer.log) == 2 + 1 + 1 + 2 * ROUND_SIZE + 1 + 1  # every update was posted
 
 
 async def test_the_flood_limit_counts_across_front_ends(api, backends, redis_prefix):

@@ -15,7 +15,7 @@ from telegram.ext import AIORateLimiter
 
 from bot.core.replies import Button
 from bot.telegram.app import api_urls, build_application, webhook_path
-from bot.telegram.flood import FloodGuard, Verdict
+from bot.telegram.flood import FloodGuard, Limits, Verdict
 from bot.telegram.formatting import clean_text, escape, split_message, telegram_length
 from bot.telegram.handlers.media import media_kind
 from bot.telegram.keyboards import PAYLOAD_LIMIT, CallbackStore, button_key, inline_keyboard
@@ -114,7 +114,7 @@ def test_keyboard_drops_buttons_telegram_would_refuse():
 
 async def test_flood_guard_warns_once_then_drops_until_cooldown():
     now = [0.0]
-    guard = FloodGuard(limit=8, window=10, cooldown=20, clock=lambda: now[0])
+    guard = FloodGuard(Limits(limit=8, window=10, cooldown=20), clock=lambda: now[0])
     verdicts = []
     for _ in range(12):
         verdicts.append(await guard.check(1))
@@ -127,7 +127,7 @@ async def test_flood_guard_warns_once_then_drops_until_cooldown():
 
 async def test_flood_guard_forgets_idle_users_and_spent_mutes():
     now = [0.0]
-    guard = FloodGuard(limit=2, window=10, cooldown=20, clock=lambda: now[0])
+    guard = FloodGuard(Limits(limit=2, window=10, cooldown=20), clock=lambda: now[0])
     for user_id in range(50):  # fifty users each muted once
         for _ in range(3):
             await guard.check(user_id)
@@ -146,7 +146,7 @@ async def test_flood_guard_forgets_idle_users_and_spent_mutes():
 
 async def test_flood_guard_allows_a_steady_pace():
     now = [0.0]
-    guard = FloodGuard(limit=8, window=10, clock=lambda: now[0])
+    guard = FloodGuard(Limits(limit=8, window=10), clock=lambda: now[0])
     for _ in range(50):
         assert await guard.check(1) is Verdict.OK
         now[0] += 1.5

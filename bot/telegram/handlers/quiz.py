@@ -44,7 +44,7 @@ from bot.content.lessons import ContentError, Quiz
 from bot.telegram import turns
 from bot.telegram.formatting import escape
 from bot.telegram.keyboards import url_keyboard
-from bot.telegram.persistence import save_now
+from bot.telegram.persistence import claim, save_now
 from bot.telegram.state import Context
 
 logger = logging.getLogger(__name__)
@@ -273,6 +273,9 @@ async def answer_pressed(update: Update, context: Context) -> None:
         or quiz is None
         or update.effective_chat.type != ChatType.PRIVATE
         or not current(state, parsed[0], parsed[1])
+        # Two taps at once may reach two front ends, each with the round as it was: only
+        # one of them answers (an atomic claim in Redis; in one process chats run in order).
+        or not await claim(update, context, f"quiz:{parsed[0]}:{parsed[1]}")
     ):
         lang = await turns.lang_of(update, context)
         with contextlib.suppress(TelegramError):
