@@ -104,8 +104,8 @@ async def test_sextortion_then_reporting_in_the_childs_language(assistant, lang,
     assert all(name in _referrals(turn, lang) for name in REMOVAL)
 
 
-# Every reply on the sextortion, image-removal and reporting paths (children and parents) and
-# the crisis reply for adults has a Mandarin and a Tamil variant.
+# Every reply on the sextortion, image-removal and reporting paths (children and parents), a
+# child's grooming path and the crisis reply for adults has a Mandarin and a Tamil variant.
 TRANSLATED_PATHS = (
     "utter_crisis_help_adult",
     "utter_sextortion_what",
@@ -128,6 +128,11 @@ TRANSLATED_PATHS = (
     "utter_report_how",
     "utter_report_telegram",
     "utter_report_after",
+    "utter_grooming_what",
+    "utter_grooming_signs",
+    "utter_grooming_reassure",
+    "utter_ask_safe_now",
+    "utter_grooming_steps",
 )
 
 
@@ -144,3 +149,23 @@ def test_the_safety_paths_are_in_mandarin_and_tamil(name):
             assert (number in variant["text"]) == (number in english["text"]), (name, number)
         buttons = [b["payload"] for b in variant.get("buttons") or []]
         assert buttons == [b["payload"] for b in english.get("buttons") or []], name
+
+
+GROOMING = {
+    "zh": "网上有个人一直叫我传照片给他，还叫我不要告诉别人",
+    "ta": "ஒருத்தன் online-ல என்கிட்ட photos அனுப்ப சொல்றான், யார்கிட்டயும் சொல்லாதேன்னு சொல்றான்",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "ta"])
+async def test_a_grooming_disclosure_in_the_childs_language(assistant, lang):
+    user = f"grooming-{lang}-{uuid.uuid4().hex[:8]}"
+    turn = await assistant.respond(user, GROOMING[lang])
+    assert turn.intent == "disclose_grooming", (turn.intent, turn.confidence)
+    _in_language(turn, lang)
+    safe = turn.replies[-1]
+    assert [b.payload for b in safe.buttons] == ["/affirm", "/deny"]
+    turn = await assistant.respond(user, "/affirm")
+    _in_language(turn, lang, helplines_first=False)
+    bubble = _referrals(turn, lang)
+    assert "999" in bubble and "15999" in bubble and SPEAKS[lang] in bubble
