@@ -72,6 +72,14 @@ async def test_rasa_down_still_gets_the_helplines_quickly():
     assert all(number in turn.reply_text for number in HELPLINES)
 
 
+async def test_the_safe_reply_is_in_the_conversations_language_when_rasa_fails():
+    assistant = FakeAssistant()
+    await assistant.respond("u1", "apa itu grooming")
+    assistant.fail = True
+    turn = await assistant.respond("u1", "ok")  # says nothing of its language
+    assert turn.degraded and turn.lang == "ms" and "Talian Kasih 15999" in turn.reply_text
+
+
 async def test_slow_rasa_gets_the_safe_reply_within_the_time_limit():
     assistant = FakeAssistant(delay=5, timeout=0.3)
     loop = asyncio.get_running_loop()

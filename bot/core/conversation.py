@@ -329,7 +329,7 @@ class BaseAssistant:
         """Rasa's answer as a turn, and whether the privacy card is due; the safe reply when
         Rasa fails or misses the deadline."""
         started = time.perf_counter()
-        fallback_lang = hint or detect_language(text) or "en"
+        fallback_lang = hint or detect_language(text)
         remaining = max(deadline - asyncio.get_running_loop().time(), 0)
         message = RasaMessage(sender_id, text, hint, metadata, budget=remaining)
         task = asyncio.ensure_future(self._backend.turn(message))
@@ -342,14 +342,16 @@ class BaseAssistant:
             result = await asyncio.wait_for(asyncio.shield(task), remaining)
         except asyncio.TimeoutError:
             logger.warning("Rasa took longer than %.1f s; sent the safe reply", self._timeout)
-            return self._degraded(text, fallback_lang), False
+            return self._degraded(text, fallback_lang or "en"), False
         except Exception as error:  # noqa: BLE001 - any failure gets the safe reply
             logger.error("Rasa failed (%s); sent the safe reply", type(error).__name__)
-            return self._degraded(text, fallback_lang), False
+            # in the conversation's language if the tracker can still say, in the time left
+            lang = fallback_lang or await self._language(sender_id, deadline)
+            return self._degraded(text, lang), False
         if not isinstance(result, RasaResult) or not result.replies:
             logger.error("Rasa sent no reply; sent the safe reply")
             lang = result.lang if isinstance(result, RasaResult) else fallback_lang
-            return self._degraded(text, lang), False
+            return self._degraded(text, lang or "en"), False
         logger.debug("Turn took %.1f ms", (time.perf_counter() - started) * 1000)
         return result.to_turn(), result.privacy_card
 
