@@ -104,8 +104,8 @@ async def test_sextortion_then_reporting_in_the_childs_language(assistant, lang,
     assert all(name in _referrals(turn, lang) for name in REMOVAL)
 
 
-# Every reply on the sextortion, image-removal and reporting paths (children and parents), a
-# child's grooming path and the crisis reply for adults has a Mandarin and a Tamil variant.
+# Every reply on the sextortion, grooming, image-removal and reporting paths (children and
+# parents), "talk to someone" and the crisis reply for adults has a Mandarin and a Tamil variant.
 TRANSLATED_PATHS = (
     "utter_crisis_help_adult",
     "utter_sextortion_what",
@@ -133,6 +133,12 @@ TRANSLATED_PATHS = (
     "utter_grooming_reassure",
     "utter_ask_safe_now",
     "utter_grooming_steps",
+    "utter_grooming_reassure_parent",
+    "utter_ask_safe_now_parent",
+    "utter_grooming_steps_parent",
+    "utter_report_after_parent",
+    "utter_helpline_intro",
+    "utter_bot_challenge",
 )
 
 
