@@ -30,7 +30,7 @@ import re
 import secrets
 import time
 from functools import lru_cache
-from typing import Any, Collection, Protocol
+from typing import TYPE_CHECKING, Any, Collection, Protocol
 
 from bot.core import messages
 from bot.core.replies import RasaMessage, RasaResult, Turn
@@ -38,6 +38,9 @@ from bot.core.settings import ROOT, Settings
 from components.lexicon import detect_language
 from components.pii import Redaction, redact
 from components.text import MAX_MESSAGE_CHARS, clean
+
+if TYPE_CHECKING:
+    import aiohttp
 
 logger = logging.getLogger(__name__)
 
@@ -418,12 +421,13 @@ class InProcessRasa:
         identity = _model_identity(self._settings)
         if self._settings is None or identity is None or identity == self._model:
             return False
+        settings = self._settings  # narrowed, for the lambda
         loop = asyncio.get_running_loop()
         new_agent = await loop.run_in_executor(
             None,
             lambda: load_agent(
                 identity[0],
-                action_server_url=self._settings.action_server_url,
+                action_server_url=settings.action_server_url,
                 tracker_store=self.agent.tracker_store,
                 lock_store=self.agent.lock_store,
             ),
@@ -481,7 +485,7 @@ class RemoteRasa:
         self._next = 0
         self._token = token
         self._timeout = timeout
-        self._session = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def _post(self, path: str, body: dict) -> Any:
         import aiohttp
@@ -507,7 +511,7 @@ class RemoteRasa:
         raise last_error
 
     async def turn(self, message: RasaMessage) -> RasaResult:
-        body = {
+        body: dict[str, Any] = {
             "sender": message.sender_id,
             "message": message.text,
             "lang": message.lang,
