@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.error import InvalidToken
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.core.settings import Settings, SettingsError
@@ -45,6 +45,7 @@ from bot.telegram.handlers import (
 from bot.telegram.keyboards import CallbackStore, button_key
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.persistence import RedisPersistence
+from bot.telegram.retry import RateLimiter
 from bot.telegram.shared import Keys, close, connect
 from bot.telegram.state import BotData
 
@@ -60,10 +61,6 @@ POLL_TIMEOUT = 30  # seconds of long polling per getUpdates
 DEADLINE_MARGIN = 0.5
 NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "aiohttp.access", "apscheduler")
 WEBHOOK_MAX_CONNECTIONS = 40  # Telegram's default: updates it sends at once
-# PTB's AIORateLimiter keeps within Telegram's limits and, on a 429, waits the `retry_after`
-# Telegram gives, this many times. Nothing else is retried: a sendMessage that timed out may
-# have been delivered, and sending it again would show the child the same bubble twice.
-RETRIES_AFTER_429 = 3
 
 
 def require_token(settings: Settings) -> str:
@@ -115,7 +112,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         .context_types(ContextTypes(bot_data=BotData))
         .request(HTTPXRequest(connection_pool_size=64, pool_timeout=5.0, **timeouts))
         .get_updates_request(HTTPXRequest(connection_pool_size=2, pool_timeout=5.0, **timeouts))
-        .rate_limiter(AIORateLimiter(max_retries=RETRIES_AFTER_429))
+        .rate_limiter(RateLimiter())  # PTB's AIORateLimiter; no send repeated (retry.py)
         .concurrent_updates(PerChatUpdateProcessor(max(256, MAX_IN_FLIGHT)))
         .job_queue(None)
         .updater(None)  # delivery.py fetches updates: acknowledged only once answered

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Chat, Message, User
-from telegram.error import RetryAfter, TimedOut
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.core.replies import Button
@@ -19,6 +19,7 @@ from bot.telegram.flood import FloodGuard, Limits, Verdict
 from bot.telegram.formatting import clean_text, escape, split_message, telegram_length
 from bot.telegram.handlers.media import media_kind
 from bot.telegram.keyboards import PAYLOAD_LIMIT, CallbackStore, button_key, inline_keyboard
+from bot.telegram.retry import RETRIES_AFTER_429, RETRIES_NOT_SENT, RateLimiter
 from bot.telegram.turns import sender_id, telegram_lang
 
 # -- formatting ------------------------------------------------------------------------------
@@ -183,8 +184,6 @@ async def send_through(limiter: AIORateLimiter, callback: Flaky):
 
 
 async def test_a_429_is_retried_after_the_wait_telegram_asks(monkeypatch):
-    from bot.telegram.app import RETRIES_AFTER_429
-
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
@@ -197,10 +196,52 @@ async def test_a_429_is_retried_after_the_wait_telegram_asks(monkeypatch):
     assert [round(w, 1) for w in waits] == [3.1, 1.1] and flaky.calls == 3
 
 
+def error_from(error: Exception, cause: Exception) -> Exception:
+    error.__cause__ = cause
+    return error
+
+
+async def test_a_request_that_never_left_is_sent_again_after_a_pause():
+    import httpx
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    flaky = Flaky(
+        error_from(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused")),
+        error_from(TimedOut("pool"), httpx.PoolTimeout("full")),
+    )
+    assert await send_through(RateLimiter(sleep=sleep), flaky) == {"ok": True}
+    assert waits == [0.5, 1.0] and flaky.calls == 3
+    down = Flaky(*(NetworkError("x") for _ in range(9)))
+    for error in down.errors:
+        error.__cause__ = httpx.ConnectError("refused")
+    with pytest.raises(NetworkError):
+        await send_through(RateLimiter(sleep=sleep), down)
+    assert down.calls == 1 + RETRIES_NOT_SENT
+
+
+@pytest.mark.parametrize("cause", ["read timeout", "bad gateway", "connection reset while reading"])
+async def test_a_send_that_may_have_arrived_is_never_sent_again(cause):
+    import httpx
+
+    error = {
+        "read timeout": error_from(TimedOut(), httpx.ReadTimeout("slow")),
+        "bad gateway": NetworkError("Bad Gateway"),
+        "connection reset while reading": error_from(
+            NetworkError("httpx.ReadError"), httpx.ReadError("reset")
+        ),
+    }[cause]
+    flaky = Flaky(error)
+    with pytest.raises(type(error)):
+        await send_through(RateLimiter(), flaky)
+    assert flaky.calls == 1
+
+
 async def test_a_timed_out_message_is_never_sent_again():
     # It may have reached the child: sending it again would show the same bubble twice.
-    from bot.telegram.app import RETRIES_AFTER_429
-
     flaky = Flaky(TimedOut())
     with pytest.raises(TimedOut):
         await send_through(AIORateLimiter(max_retries=RETRIES_AFTER_429), flaky)
