@@ -328,7 +328,7 @@ def markdown(report: dict) -> str:
     imp = report.get("importtime") or {}
     if imp and "error" not in imp:
         lines += [
-            "## What `import rasa.core.agent` costs",
+            "## What `import rasa.core.agent` costs a serving process",
             "",
             f'`python -X importtime -c "{imp["statement"]}"`: {imp["wall_s"]:.2f} s wall, '
             f"{imp['total_self_s']:.2f} s of module execution; TensorFlow and its "
