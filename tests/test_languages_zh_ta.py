@@ -175,3 +175,23 @@ async def test_a_grooming_disclosure_in_the_childs_language(assistant, lang):
     _in_language(turn, lang, helplines_first=False)
     bubble = _referrals(turn, lang)
     assert "999" in bubble and "15999" in bubble and SPEAKS[lang] in bubble
+
+
+def _facts(text: str) -> set[tuple[str, str]]:
+    """Phone numbers, addresses and law sections (opening hours are worded per language)."""
+    from tools.check_facts import extract
+
+    return {(f.kind, f.key) for f in extract(text) if f.kind != "hours"}
+
+
+def test_every_mandarin_and_tamil_response_states_the_english_ones_facts():
+    """Same numbers, addresses and law sections as the English text: none lost, none added
+    (the Malay text's reading counts too, where the reader finds a number only there)."""
+    for name, variants in yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"].items():
+        english = _facts(variants[0]["text"])
+        known = english | {f for v in variants[1:2] for f in _facts(v["text"])}
+        for variant in variants[1:]:
+            lang = (variant.get("condition") or [{}])[0].get("value")
+            if lang in ("zh", "ta"):
+                facts = _facts(variant["text"])
+                assert english <= facts <= known, (name, lang, english - facts, facts - known)
