@@ -244,8 +244,9 @@ async def test_quiz_in_a_group_points_to_the_private_chat(jaga, assistant, quiz)
     assert "private chat" in note.params["text"]
 
     jaga.push(message_update(CHILD, "/start quiz"))  # the deep link opens the private chat
-    card, first = await jaga.wait_sent(CHILD, 2)
-    assert card.params["text"] == shown(messages.text("privacy_card", "en"))
+    [first] = await jaga.wait_sent(CHILD, 1)
+    # Straight into the quiz: the privacy card is the conversation's, owed until the first
+    # calm reply, so the front end does not send a second copy of its own.
     assert "Question 1 of 10" in first.params["text"] and answers(first)
     await jaga.settle(0.1)
     assert assistant.calls == [] and len(jaga.sent(GROUP)) == 1

@@ -114,9 +114,10 @@ async def start(update: Update, context: Context) -> None:
     `quiz` starts a quiz round.
     """
     mode = context.args[0].lower() if context.args else ""
-    if mode == quiz.DEEP_LINK:  # from the quiz's group redirect: the card, then the quiz
-        lang = await turns.lang_of(update, context)
-        await turns.send_note(update, context, turns.message_text("privacy_card", lang))
+    if mode == quiz.DEEP_LINK:  # from the quiz's group redirect: straight into the quiz
+        # The quiz never reaches Rasa, so nothing of it is kept in a conversation; the privacy
+        # card stays owed by the conversation (action_session_start) and comes with the first
+        # calm reply, exactly once.
         await quiz.start_round(update, context)
         return
     if mode == "parent":
