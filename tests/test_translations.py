@@ -77,11 +77,12 @@ def project_texts() -> dict[tuple[str, str], dict[str, str]]:
 
 
 def register() -> dict[tuple[str, str], dict[str, str]]:
-    """(file, key) -> {lang: status cell} from the register's tables."""
+    """(file, key) -> {lang: status cell} from the register's tables: the rows whose first two
+    cells are a `file` and a `key` in backticks (other tables, such as the terms, are skipped)."""
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for line in REGISTER.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if not line.startswith("|") or len(cells) != 4 or cells[0] in ("File", "") or "---" in line:
+        if not line.startswith("| `") or len(cells) != 4:
             continue
         file, key, zh, ta = (c.strip("`") for c in cells)
         assert (file, key) not in rows, f"docs/translations.md lists {file} {key} twice"
