@@ -364,3 +364,11 @@ async def test_dialogue_the_parents_button(assistant):
     # Still answered as a child afterwards: the button did not make the user a parent.
     later = await assistant.respond(user, "someone online keeps asking me for photos")
     assert "your child" not in later.reply_text.lower()
+
+
+async def test_telling_an_age_without_one_is_answered_as_not_understood_with_the_helplines():
+    """A message misread as "telling my age" (no age in it) never gets "thanks for telling me"."""
+    shown, events = await run(ActionAcknowledgeAge(), tracker(age=None))
+    assert names(shown)[0].startswith("utter_default")
+    assert "999" in shown[0]["text"] and "15999" in shown[0]["text"]
+    assert events == []
