@@ -128,6 +128,24 @@ def is_payload(text: str, intents: Collection[str], entities: Collection[str]) -
     )
 
 
+def with_language(payload: str, lang: str | None) -> str:
+    """A button payload carrying the front end's language as its `lang` entity.
+
+    Rasa reads a payload without running the NLU pipeline, so the language hint in the
+    message's metadata never reaches the language component: a child who switched the web
+    page to Malay and then tapped a button would be answered in the old language. Typed text
+    is left alone (the language component weighs the hint against the words).
+    """
+    match = _PAYLOAD.fullmatch(payload)
+    if lang is None or match is None or match.group("intent") == "change_language":
+        return payload  # "/change_language" alone asks which language: it must stay a question
+    values = json.loads(match.group("entities")) if match.group("entities") else {}
+    if "lang" in values or len(values) >= 4:
+        return payload
+    values["lang"] = lang
+    return "/" + match.group("intent") + json.dumps(values, separators=(",", ":"))
+
+
 def for_rasa(
     text: str,
     intents: Collection[str] | None = None,
@@ -239,6 +257,8 @@ class BaseAssistant:
         if not safe_text:  # nothing, or only slashes
             known = hint or await self._language(sender_id, deadline)
             return Turn(text="", replies=[messages.reply("empty", known)], lang=known)
+        if safe_text == text and text.startswith("/"):  # a button payload, checked above
+            safe_text = with_language(safe_text, hint)
         turn, card = await self._ask_rasa(
             sender_id, safe_text, hint, safe_metadata(metadata), deadline
         )

@@ -8,6 +8,8 @@ still owed, whether the last turn was urgent), in this process's memory: it is a
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +53,18 @@ class FakeAssistant(BaseAssistant):
         return self._front_end_ids.get(alias, alias)
 
 
+def _payload_language(text: str) -> tuple[str, str | None]:
+    """A payload's `lang` entity, which Rasa puts in the slot, and the payload without it (the
+    payload the front end sent, for `calls` and the script)."""
+    match = re.fullmatch(r"(/\w+)(\{.*\})", text, re.S)
+    if match is None:
+        return text, None
+    values = json.loads(match.group(2))
+    chosen = values.pop("lang", None)
+    rest = json.dumps(values, separators=(",", ":")) if values else ""
+    return match.group(1) + rest, chosen
+
+
 @dataclass
 class _Conversation:
     """What Rasa's tracker holds for one conversation (the parts Jaga reads)."""
@@ -68,7 +82,8 @@ class FakeRasa:
         self.conversations: dict[str, _Conversation] = {}
 
     async def turn(self, message: RasaMessage) -> RasaResult:
-        sender_id, text, lang = message.sender_id, message.text, message.lang
+        sender_id, lang = message.sender_id, message.lang
+        text, chosen = _payload_language(message.text)
         owner = self.owner
         owner.backend_ids.append(sender_id)
         owner.calls.append((owner.front_end_id(sender_id), text, lang))
@@ -81,7 +96,7 @@ class FakeRasa:
         conversation = self.conversations.get(sender_id)
         if conversation is None:  # action_session_start
             conversation = self.conversations[sender_id] = _Conversation(lang=lang or "en")
-        conversation.lang = detect_language(text) or lang or conversation.lang
+        conversation.lang = chosen or detect_language(text) or lang or conversation.lang
         intent, reply, buttons = owner.script.get(
             text, ("out_of_scope", f"({conversation.lang}) You said: {text}", [])
         )
