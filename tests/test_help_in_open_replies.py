@@ -1,0 +1,24 @@
+"""Replies a misread message can land on still carry help.
+
+A child in danger whose message is misread as "yes", "no" or "bye" (a short farewell is a
+warning sign of its own) must still see Talian Kasih 15999 in that reply, in every language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text("utf-8"))
+OPEN_REPLIES = ("utter_goodbye", "utter_affirm_generic", "utter_deny_generic")
+
+
+@pytest.mark.parametrize("name", OPEN_REPLIES)
+def test_every_language_of_the_reply_gives_talian_kasih(name):
+    variants = DOMAIN["responses"][name]
+    langs = {(v.get("condition") or [{"value": "en"}])[0]["value"]: v["text"] for v in variants}
+    assert set(langs) == {"en", "ms", "zh", "ta"}
+    for lang, text in langs.items():
+        assert "15999" in text, f"{name} ({lang}) has no Talian Kasih number"
