@@ -38,6 +38,33 @@ def test_a_plain_everyday_message_is_not_worrying():
     assert risk.level == "none"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stuck in traffic on the highway, otw now",  # a place and a time, nothing more
+        "teh o kosong satu",  # kosong: plain (no milk, no sugar)
+        "jawatan kosong kat kedai mamak",  # a job vacancy
+        "beban kerja minggu ni banyak gila",  # workload
+        "phone ni dah tak guna",  # a useless phone
+    ],
+)
+def test_everyday_words_for_places_and_emptiness_alone_are_not_worrying(text):
+    assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aku rasa kosong sangat",
+        "saya rasa macam beban je kat family",
+        "hidup aku dah tak guna",
+        "standing on the roof, nobody cares anyway",  # a place beside distress
+    ],
+)
+def test_the_same_words_about_oneself_still_get_a_check_in(text):
+    assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level in ("concern", "danger")
+
+
 def test_game_talk_is_calmed_down():
     worried = assess("i want to jump off the roof", ranking(crisis=0.3, out_of_scope=0.6))
     gaming = assess("lol i jump off the roof in minecraft", ranking(crisis=0.3, out_of_scope=0.6))
