@@ -130,3 +130,61 @@ def test_chinese_is_split_into_characters_for_the_model():
     tokens = tokenizer.tokenize(Message(data={"text": "他要viral我的照片 pls"}), "text")
     assert [t.text for t in tokens] == ["他", "要", "viral", "我", "的", "照", "片", "pls"]
     assert [(t.start, t.end) for t in tokens][2] == (2, 7)
+
+
+# --- Ages in Mandarin and Tamil -------------------------------------------------------------
+
+_ZH_TA_OWN_AGES = [
+    ("我12岁", 12),
+    ("我今年十二岁", 12),
+    ("我12歲", 12),  # Traditional
+    ("我才十三岁啦", 13),
+    ("我已经十五岁了", 15),
+    ("我刚满14岁", 14),
+    ("我是个13岁的学生", 13),
+    ("我今年12", 12),
+    ("我的年龄是14", 14),
+    ("我12岁，我弟弟9岁", 12),  # the writer's own age comes first
+    ("十一岁可以玩ig吗", 11),
+    ("எனக்கு 12 வயது", 12),
+    ("நான் 14 வயசு பொண்ணு", 14),
+    ("என் வயது 11", 11),
+    ("naan 12 vayasu", 12),
+    ("enakku 13 vayasu", 13),
+    ("enaku ippo 10 vayathu", 10),
+    ("en vayasu 15", 15),
+    ("enakku 12 years old", 12),  # Tamil-English mix
+]
+
+_ZH_TA_NOT_THE_WRITERS_AGE = [
+    "我儿子12岁",
+    "我的孩子十岁",
+    "我女兒今年13歲",
+    "他说他十六岁",
+    "12点",
+    "我12点睡觉",
+    "这个12块",
+    "16岁以下不能用tiktok吗",
+    "未满16岁可以开账号吗",
+    "要16岁才能开账号",
+    "我十几岁",
+    "en paiyan 12 vayasu",
+    "என் மகன் 12 வயது",
+    "என் 12 வயசு பையனுக்கு tiktok வேணுமாம்",  # "my 12-year-old boy"
+    "en ponnu 13 vayasu, avalukku tiktok venuma",
+    "அவன் 20 வயசு",
+    "12 மணி",
+    "நான் 10 மணிக்கு தூங்குவேன்",
+    "16 வயதுக்கு கீழ் tiktok use பண்ணலாமா",
+    "naan 50 velli kuduthen",
+]
+
+
+@pytest.mark.parametrize("text, age", _ZH_TA_OWN_AGES)
+def test_reads_the_writers_own_age_in_mandarin_and_tamil(text, age):
+    assert extract_age(text) == age
+
+
+@pytest.mark.parametrize("text", _ZH_TA_NOT_THE_WRITERS_AGE)
+def test_ignores_other_peoples_ages_and_other_numbers_in_mandarin_and_tamil(text):
+    assert extract_age(text) is None
