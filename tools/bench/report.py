@@ -331,8 +331,7 @@ def markdown(report: dict) -> str:
             "## What `import rasa.core.agent` costs a serving process",
             "",
             f'`python -X importtime -c "{imp["statement"]}"`: {imp["wall_s"]:.2f} s wall, '
-            f"{imp['total_self_s']:.2f} s of module execution; TensorFlow and its "
-            f"dependencies: {imp['tensorflow_s']:.2f} s.",
+            f"{imp['total_self_s']:.2f} s of module execution.",
             "",
             "| top-level package | self time s |",
             "|---|---|",

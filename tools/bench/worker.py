@@ -293,56 +293,22 @@ def _importtime(args: argparse.Namespace) -> dict:
     )
     wall = time.perf_counter() - started
     self_us: dict[str, int] = {}
-    cumulative_top: dict[str, int] = {}
     total = 0
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         try:
-            _, rest = line.split(":", 1)
-            self_part, cum_part, name = rest.split("|", 2)
-            own, cum = int(self_part), int(cum_part)
-        except ValueError:
+            own = int(line.split(":", 1)[1].split("|", 2)[0])
+            top = line.rsplit("|", 1)[1].strip().split(".")[0]
+        except (ValueError, IndexError):
             continue
-        indent = len(name) - len(name.lstrip())
-        name = name.strip()
-        top = name.split(".")[0]
         self_us[top] = self_us.get(top, 0) + own
         total += own
-        if indent == 1:  # imported directly by the -c statement
-            cumulative_top[name] = cum
     ranked = sorted(self_us.items(), key=lambda kv: -kv[1])
     return {
         "wall_s": wall,
         "total_self_s": total / 1e6,
         "by_package_s": {k: round(v / 1e6, 3) for k, v in ranked[:15]},
-        "tensorflow_s": round(
-            sum(
-                v
-                for k, v in self_us.items()
-                if k
-                in (
-                    "tensorflow",
-                    "keras",
-                    "tensorflow_hub",
-                    "tensorflow_text",
-                    "tensorboard",
-                    "h5py",
-                    "tensorflow_estimator",
-                    "tensorflow_io_gcs_filesystem",
-                    "google",
-                    "absl",
-                    "opt_einsum",
-                    "flatbuffers",
-                    "gast",
-                    "astunparse",
-                    "termcolor",
-                    "wrapt",
-                )
-            )
-            / 1e6,
-            3,
-        ),
         "statement": code,
     }
 
