@@ -19,8 +19,10 @@ _WORDS: dict[str, tuple[tuple[str, str], ...]] = {
     "sextortion": (
         (
             "paid",
-            r"\b(?:i|i've|i have|already|dah|sudah|telah)\s+(?:already\s+)?(?:paid|pay|bayar)\b"
-            r"|\bpaid (?:him|her|them)\b|\bdah transfer\b",
+            # "I paid", "already paid", "dah bayar": not "unless I pay" (a demand, not a payment)
+            r"\b(?:i|i've|i have|saya|aku)\s+(?:already\s+|dah\s+|sudah\s+)?(?:paid|membayar)\b"
+            r"|\b(?:already|dah|sudah|telah)\s+(?:paid|pay|bayar|transfer)\b"
+            r"|\bpaid (?:him|her|them)\b",
         ),
         (
             "video_call",

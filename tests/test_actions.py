@@ -537,6 +537,18 @@ async def test_a_typed_i_already_paid_adds_that_answer_after_the_reassurance():
     ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["someone will post my nudes unless i pay", "dia minta aku bayar rm100 kalau tak dia post"],
+)
+async def test_a_demand_to_pay_is_not_taken_for_having_paid(text):
+    """ "Unless I pay" is the threat, not a payment: no "don't pay again"."""
+    messages, _ = await run(
+        ActionSextortion(), make_tracker(intent="disclose_sextortion", text=text)
+    )
+    assert "utter_sextortion_paid" not in names(messages)
+
+
 async def test_the_sextortion_steps_offer_the_topic_buttons_to_a_child_only():
     messages, _ = await run(ActionSextortion(), make_tracker())
     payloads = [b["payload"] for b in messages[1]["buttons"]]
