@@ -1,5 +1,5 @@
-"""Towards Telegram: PTB's `AIORateLimiter` keeps within Telegram's limits and waits out a 429
-(`retry_after`). One addition: a request that never left this machine (no connection could
+"""Towards Telegram: PTB's `AIORateLimiter` keeps within Telegram's group limits and waits out a
+429 (`retry_after`). One addition: a request that never left this machine (no connection could
 be made, or PTB's connection pool was full) is sent again after a short pause, since Telegram
 cannot have seen it. Nothing that may have reached Telegram is sent again: after a read
 timeout or a bad gateway the message may already be on the child's screen, and a second copy
@@ -37,7 +37,10 @@ class RateLimiter(AIORateLimiter):
         backoff: float = 0.5,
         sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
     ) -> None:
-        super().__init__(max_retries=RETRIES_AFTER_429)
+        # Telegram's ~30 messages a second is a limit on bulk notifications, not on replies
+        # to people who wrote first, so replies are not queued behind it (overall_max_rate=0);
+        # the per-group limit and the 429 handling stay.
+        super().__init__(overall_max_rate=0, max_retries=RETRIES_AFTER_429)
         self.backoff = backoff
         self._sleep = sleep
 

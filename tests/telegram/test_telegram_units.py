@@ -163,6 +163,8 @@ def test_telegram_limits_are_ptbs_aio_rate_limiter():
     application = build_application(settings, assistant=object())  # type: ignore[arg-type]
     limiter = application.bot.rate_limiter
     assert isinstance(limiter, AIORateLimiter)
+    # Replies are not held to the 30 messages/s of bulk notifications; groups keep their limit.
+    assert limiter._base_limiter is None and limiter._group_max_rate > 0
     assert application.persistence is None  # no REDIS_URL: user_data stays in memory
 
 
