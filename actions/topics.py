@@ -88,6 +88,20 @@ _WORDS: dict[str, tuple[tuple[str, str], ...]] = {
             "teacher",
             r"\b(?:i'?m|i am|as) a teacher\b|\b(?:saya|aku)(?: seorang)? (?:cikgu|guru)\b"
             r"|\bsebagai (?:cikgu|guru)\b|\bclassroom\b|\bbilik darjah\b",
+        ),        # a parent asking one of the parents' path's own questions in words
+        (
+            "first_hour",
+            r"\b(?:my|anak)\b.{0,40}\b(?:just )?(?:told me|has told me|beritahu saya|mengadu)\b",
+        ),
+        (
+            "warning_signs",
+            r"\b(?:warning )?signs?\b|\bhow (?:do|can|would|will) i (?:know|tell)\b"
+            r"|\btanda(?:-tanda)?\b|\b(?:macam mana|bagaimana|cara)(?: nak| untuk)? tahu\b",
+        ),
+        (
+            "how_to_talk",
+            r"\b(?:talk|speak)(?:ing)? (?:to|with) (?:my )?(?:child|kid|son|daughter|children)"
+            r"|\b(?:cakap|bercakap|bincang|berbincang|bersembang) dengan anak\b",
         ),
     ),
     "cyberbullying": (

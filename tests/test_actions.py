@@ -674,6 +674,23 @@ async def test_the_school_route_and_the_threats_answer_give_their_ways_to_report
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "response"),
+    [
+        ("how do i know if my son is being groomed", "utter_parent_warning_signs"),
+        ("saya ibu, macam mana nak tahu anak saya sedang di-groom", "utter_parent_warning_signs"),
+        ("how do i talk to my daughter about online strangers", "utter_parent_how_to_talk"),
+        ("cara nak bincang dengan anak pasal orang asing online", "utter_parent_how_to_talk"),
+        ("my son just told me a man online asked for photos", "utter_parent_first_hour"),
+        ("how can i protect my child online", "utter_parent_menu"),  # no one topic: the menu
+    ],
+)
+async def test_a_parent_asking_in_words_gets_that_answer_not_the_menu(text, response):
+    tracker = make_tracker(intent="ask_parent_guidance", text=text, mode="parent")
+    messages, _ = await run(ActionParentGuidance(), tracker)
+    assert names(messages) == [response]
+
+
 # --- teachers --------------------------------------------------------------------------------
 
 
