@@ -19,7 +19,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import is_adult_helper, user_age, user_lang
-from actions.safety import when_buddy_bear_closed
+from actions.menu import not_understood
 
 # knowledge child_protection_code_under16: accounts on licensed social-media platforms from 16.
 ACCOUNT_AGE = 16
@@ -74,7 +74,7 @@ def answer_age_rule(dispatcher: CollectingDispatcher, tracker: Tracker, *, asked
     if not asked and age is None:
         # "Telling an age" with no age in it is a message Jaga misread: answer as not
         # understood (the menu and the helplines), never "thanks for telling me".
-        dispatcher.utter_message(response=when_buddy_bear_closed("utter_default"))
+        not_understood(dispatcher, tracker)
         return
     if asked:
         dispatcher.utter_message(response="utter_age_rule")

@@ -34,6 +34,14 @@ class ActionChangeLanguage(Action):
         return [SlotSet("lang", requested[-1])]
 
 
+def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The reply to a message Jaga could not make sense of: the menu and the helplines, or,
+    for a script it cannot read, a short note in several languages."""
+    unreadable = (tracker.latest_message or {}).get("unreadable")
+    response = "utter_unreadable" if unreadable else "utter_default"
+    dispatcher.utter_message(response=when_buddy_bear_closed(response))
+
+
 class ActionFallback(Action):
     """Jaga did not understand. A message in a script it cannot read (Arabic, Thai, Korean...)
     gets a short note in several languages that says what Jaga reads and gives the helplines;
@@ -46,7 +54,5 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        unreadable = (tracker.latest_message or {}).get("unreadable")
-        response = "utter_unreadable" if unreadable else "utter_default"
-        dispatcher.utter_message(response=when_buddy_bear_closed(response))
+        not_understood(dispatcher, tracker)
         return []

@@ -88,7 +88,7 @@ _WORDS: dict[str, tuple[tuple[str, str], ...]] = {
             "teacher",
             r"\b(?:i'?m|i am|as) a teacher\b|\b(?:saya|aku)(?: seorang)? (?:cikgu|guru)\b"
             r"|\bsebagai (?:cikgu|guru)\b|\bclassroom\b|\bbilik darjah\b",
-        ),        # a parent asking one of the parents' path's own questions in words
+        ),  # a parent asking one of the parents' path's own questions in words
         (
             "first_hour",
             r"\b(?:my|anak)\b.{0,40}\b(?:just )?(?:told me|has told me|beritahu saya|mengadu)\b",
