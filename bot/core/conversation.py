@@ -107,24 +107,29 @@ def domain_names() -> tuple[frozenset[str], frozenset[str]]:
     return names[0], names[1]
 
 
-def is_payload(text: str, intents: Collection[str], entities: Collection[str]) -> bool:
-    """`/<known intent>`, optionally with `{"<known entity>": "<plain value>", ...}`."""
+def split_payload(text: str) -> tuple[str, dict[str, Any]] | None:
+    """`/intent{"entity": "value"}` as (intent, entities); None when it is not shaped so."""
     match = _PAYLOAD.fullmatch(text)
-    if match is None or match.group("intent") not in intents:
-        return False
+    if match is None:
+        return None
     if match.group("entities") is None:
-        return True
+        return match.group("intent"), {}
     try:
         values = json.loads(match.group("entities"))
     except ValueError:
+        return None
+    return (match.group("intent"), values) if isinstance(values, dict) and values else None
+
+
+def is_payload(text: str, intents: Collection[str], entities: Collection[str]) -> bool:
+    """`/<known intent>`, optionally with `{"<known entity>": "<plain value>", ...}`."""
+    parts = split_payload(text)
+    if parts is None or parts[0] not in intents:
         return False
-    return (
-        isinstance(values, dict)
-        and 0 < len(values) <= 4
-        and all(
-            key in entities and isinstance(value, str) and _PAYLOAD_VALUE.fullmatch(value)
-            for key, value in values.items()
-        )
+    values = parts[1]
+    return len(values) <= 4 and all(
+        key in entities and isinstance(value, str) and _PAYLOAD_VALUE.fullmatch(value)
+        for key, value in values.items()
     )
 
 
@@ -136,14 +141,17 @@ def with_language(payload: str, lang: str | None) -> str:
     page to Malay and then tapped a button would be answered in the old language. Typed text
     is left alone (the language component weighs the hint against the words).
     """
-    match = _PAYLOAD.fullmatch(payload)
-    if lang is None or match is None or match.group("intent") == "change_language":
+    parts = split_payload(payload)
+    if lang is None or parts is None or parts[0] == "change_language":
         return payload  # "/change_language" alone asks which language: it must stay a question
-    values = json.loads(match.group("entities")) if match.group("entities") else {}
+    intent, values = parts
     if "lang" in values or len(values) >= 4:
         return payload
-    values["lang"] = lang
-    return "/" + match.group("intent") + json.dumps(values, separators=(",", ":"))
+    return join_payload(intent, {**values, "lang": lang})
+
+
+def join_payload(intent: str, values: dict[str, Any]) -> str:
+    return "/" + intent + (json.dumps(values, separators=(",", ":")) if values else "")
 
 
 def for_rasa(

@@ -8,12 +8,10 @@ still owed, whether the last turn was urgent), in this process's memory: it is a
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.conversation import DEVELOPMENT_ID_KEY, BaseAssistant
+from bot.core.conversation import DEVELOPMENT_ID_KEY, BaseAssistant, join_payload, split_payload
 from bot.core.replies import RasaMessage, RasaResult, is_urgent, to_replies
 from components.lexicon import detect_language
 
@@ -56,13 +54,12 @@ class FakeAssistant(BaseAssistant):
 def _payload_language(text: str) -> tuple[str, str | None]:
     """A payload's `lang` entity, which Rasa puts in the slot, and the payload without it (the
     payload the front end sent, for `calls` and the script)."""
-    match = re.fullmatch(r"(/\w+)(\{.*\})", text, re.S)
-    if match is None:
+    parts = split_payload(text)
+    if parts is None or "lang" not in parts[1]:
         return text, None
-    values = json.loads(match.group(2))
-    chosen = values.pop("lang", None)
-    rest = json.dumps(values, separators=(",", ":")) if values else ""
-    return match.group(1) + rest, chosen
+    intent, values = parts
+    chosen = values.pop("lang")
+    return join_payload(intent, values), chosen
 
 
 @dataclass
