@@ -37,7 +37,7 @@ from bot.core import messages
 from bot.core.settings import Settings, SettingsError
 from bot.web.limits import RateLimiter
 from bot.web.page import LivePage, PageError, accept_language
-from bot.web.server import LOOPBACK_HOSTS, Handler, build_app, serve_until_stopped
+from bot.web.server import LOOPBACK_HOSTS, Handler, build_app, serve_until_stopped, start_site
 
 logger = logging.getLogger("bot.web.production")
 
@@ -184,14 +184,7 @@ async def serve_production(
         shutdown_timeout=SHUTDOWN_TIMEOUT,
     )
     await runner.setup()
-    site = web.TCPSite(runner, settings.web_listen, settings.web_port)
-    try:
-        await site.start()
-    except OSError as exc:
-        await runner.cleanup()
-        raise SystemExit(
-            f"Could not open port {settings.web_port} on {settings.web_listen} ({exc.strerror})"
-        ) from None
+    await start_site(runner, settings.web_listen, settings.web_port)
     logger.warning(
         "Jaga web chat (production) on %s:%s for %s",
         settings.web_listen,

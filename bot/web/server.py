@@ -293,18 +293,26 @@ async def serve(
     runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT)
     await runner.setup()
     port = settings.demo_port if port is None else port
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    try:
-        await site.start()
-    except OSError as exc:
-        await runner.cleanup()
-        raise SystemExit(
-            f"Could not open port {port} on 127.0.0.1 ({exc.strerror}). Is another demo "
-            f"running? Choose another port, e.g. DEMO_PORT=8081 make demo"
-        ) from None
+    await start_site(
+        runner,
+        "127.0.0.1",
+        port,
+        "Is another demo running? Choose another port, e.g. DEMO_PORT=8081 make demo",
+    )
     port = runner.addresses[0][1] if runner.addresses else port
     print(f"Jaga classroom chat: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
     await serve_until_stopped(runner, handle_signals=handle_signals)
+
+
+async def start_site(runner: web.AppRunner, host: str, port: int, hint: str = "") -> None:
+    """Listen on host:port, or stop the program with a message that says which port is taken."""
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise SystemExit(
+            f"Could not open port {port} on {host} ({exc.strerror}). {hint}".rstrip()
+        ) from None
 
 
 async def serve_until_stopped(runner: web.AppRunner, *, handle_signals: bool = True) -> None:
