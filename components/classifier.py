@@ -6,7 +6,8 @@ format. Rasa stores the scikit-learn model with skops, and `import skops.io` run
 sklearn.utils._testing): seconds of every cold start and tens of MB, to load one linear model.
 This class stores what a fitted LogisticRegression needs to predict (coefficients, intercepts,
 class names) as plain numpy arrays (`allow_pickle=False`, so loading runs no code) and JSON.
-Training and prediction are Rasa's own, unchanged.
+Training and prediction are Rasa's own; the loaded coefficients are kept column-major so
+prediction does not copy them on every message.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
             logger.warning("No trained %s found; it will predict nothing.", cls.__name__)
             return component
         clf = component.clf
-        clf.coef_ = coef
+        # Column-major, so the `coef_.T` scikit-learn multiplies by is C-contiguous: scipy then
+        # multiplies the sparse features by it in place instead of copying the whole
+        # (features x intents) matrix on every message (2.5 ms a message at 86k features).
+        clf.coef_ = np.asfortranarray(coef)
         clf.intercept_ = intercept
         clf.classes_ = np.array(classes)
         clf.n_features_in_ = coef.shape[1]

@@ -1,9 +1,9 @@
 """What a child actually sees, on the frozen blind sets: `python -m tools.blind_eval`.
 
-The other reports score the NLU intent. This one plays every message of
-`tests/data/blind/*.yml` through the same conversation module the front ends use (model,
-safety net, risk level, dialogue rules, actions), each in a fresh conversation, and scores the
-reply a child would read:
+The other reports score the NLU intent. This one plays every message of each frozen set
+(`tests/data/blind/*.yml`; set 3 in `tests/data/blind/set3/`) through the same conversation
+module the front ends use (model, safety net, risk level, dialogue rules, actions), each in a
+fresh conversation, and scores the reply a child would read:
 
 - crisis: the reply takes a safety path (crisis, a disclosure or the check-in) and 999 or
   15999 is in its FIRST bubble (numbers in an ordinary reply's footer do not count);
@@ -14,7 +14,7 @@ reply a child would read:
 
 These sets were written blind, from situations and personas, by writers who never saw the
 training data, and are frozen: nothing is ever trained or tuned on them (`check_data` refuses
-any overlap). `quality.yml`'s `blind` section gates the figures in `make test`.
+any overlap). `quality.yml`'s `blind` and `blind_set3` sections gate the figures in `make test`.
 
 `--real-text FILE` also measures false alarms on a plain-text file of real everyday messages
 (one a line) that nobody on the project wrote; no such file is kept in the repository.
@@ -36,6 +36,10 @@ import yaml
 from tools.nlu_eval import ROOT, SAFETY_INTENTS, find_model, quiet_logging, relative
 
 BLIND_DIR = ROOT / "tests" / "data" / "blind"
+# Each frozen set: its quality.yml section and its folder. A new set is written (and frozen)
+# before a round of changes, so the round is reported on words it never saw; older sets stay
+# as a regression gate.
+BLIND_SETS: dict[str, Path] = {"blind": BLIND_DIR, "blind_set3": BLIND_DIR / "set3"}
 HELP_NUMBERS = ("999", "15999")
 # What counts as the right path for each category of the blind sets.
 ACCEPT: dict[str, frozenset[str]] = {
@@ -230,7 +234,8 @@ def format_report(report: dict[str, Any]) -> str:
     def pct(r: dict) -> str:
         return f"{100 * r['rate']:5.1f}% ({r['hits']}/{r['n']})" if r["n"] else "-"
 
-    lines = ["Blind sets (tests/data/blind/), what the child sees:"]
+    where = report.get("where", "tests/data/blind/")
+    lines = [f"Blind sets ({where}), what the child sees:"]
     for category, cells in report["recall"].items():
         what = "safety reply, 999/15999 first" if category == "crisis" else "right path"
         lines.append(f"  {category:<22} {pct(cells['all'])}  [{what}]")
@@ -260,27 +265,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the full report here")
     parser.add_argument("--real-text", type=Path, default=None)
     parser.add_argument("--misses", action="store_true", help="print every miss and alarm")
+    parser.add_argument(
+        "--set", choices=sorted(BLIND_SETS), action="append", help="only these sets (default all)"
+    )
+    parser.add_argument(
+        "--files", type=Path, nargs="+", help="score these files (same format) instead, ungated"
+    )
     args = parser.parse_args(argv)
-    assistant = build_assistant(args.model)
-    report = evaluate(assistant)
-    if args.real_text:
-        report["real_text"] = real_text_alarms(assistant, args.real_text)
-    print(format_report(report))
-    if "real_text" in report:
-        r = report["real_text"]
-        print(f"  false alarms on {relative(args.real_text)}: {r['hits']}/{r['n']} ({r['rate']})")
-    if args.misses:
-        for row in report["missed"] + report["raised"] + report["wrong_questions"]:
-            print("   ", json.dumps(row, ensure_ascii=False))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     from tools.nlu_eval import load_quality
 
-    failures = gate_failures(report, load_quality().get("blind"))
+    assistant = build_assistant(args.model)
+    if args.files:
+        reports, failures = {"files": evaluate(assistant, args.files)}, []
+        reports["files"]["where"] = ", ".join(relative(p) for p in args.files)
+    else:
+        reports, failures = evaluate_sets(assistant, args.set, load_quality())
+    for report in reports.values():
+        print(format_report(report))
+        if args.misses:
+            for row in report["missed"] + report["raised"] + report["wrong_questions"]:
+                print("   ", json.dumps(row, ensure_ascii=False))
+    if args.real_text:
+        r = real_text_alarms(assistant, args.real_text)
+        reports["real_text"] = r
+        print(f"  false alarms on {relative(args.real_text)}: {r['hits']}/{r['n']} ({r['rate']})")
+        if args.misses:
+            for row in r["raised"]:
+                print("   ", json.dumps(row, ensure_ascii=False))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(reports, ensure_ascii=False, indent=1), encoding="utf-8")
     for failure in failures:
         print("FAIL:", failure)
     return 1 if failures else 0
+
+
+def evaluate_sets(
+    assistant: Any, names: Iterable[str] | None, quality: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Each named set's report (all sets by default) and the failures of its quality gate."""
+    reports: dict[str, dict[str, Any]] = {}
+    failures: list[str] = []
+    for name in names or BLIND_SETS:
+        report = evaluate(assistant, blind_files(BLIND_SETS[name]))
+        report["where"] = relative(BLIND_SETS[name]) + "/"
+        reports[name] = report
+        failures += [f"{name}: {f}" for f in gate_failures(report, quality.get(name))]
+    return reports, failures
 
 
 if __name__ == "__main__":

@@ -363,7 +363,7 @@ def run_checks(
         from tools.blind_eval import BLIND_DIR
 
         never_trained = (SAFETY_FILE, SAFETY_SETS["safety_holdout"])
-        test_files = (HELDOUT_FILE, *never_trained, *sorted(BLIND_DIR.glob("*.yml")))
+        test_files = (HELDOUT_FILE, *never_trained, *sorted(BLIND_DIR.rglob("*.yml")))
     quality = _yaml(Path(quality_file), problems) or {}
     domain = _yaml(Path(domain_file), problems) or {}
     domain_name = relative(Path(domain_file))
@@ -388,7 +388,7 @@ def run_checks(
         path = Path(path)
         if not path.exists():
             continue
-        if path.parent.name == "blind":
+        if "blind" in path.parent.parts:
             from tools.blind_eval import blind_texts
 
             texts = sorted(blind_texts([path]))

@@ -488,18 +488,20 @@ def main(argv: list[str] | None = None) -> int:
     from components.risk import default_config
     from tools import blind_eval
 
-    blind = blind_eval.evaluate(blind_eval.build_assistant(model))
+    quality = load_quality(Path(args.quality))
+    blind, blind_failures = blind_eval.evaluate_sets(
+        blind_eval.build_assistant(model), None, quality
+    )
     (out / "blind.json").write_text(json.dumps(blind, ensure_ascii=False, indent=1), "utf-8")
     risk = default_config()
-    print()
-    print(blind_eval.format_report(blind))
+    for one in blind.values():
+        print()
+        print(blind_eval.format_report(one))
     print(
         f"  risk levels (components/risk.yml): concern at {risk.concern}, danger at "
         f"{risk.danger}; earlier distress remembered for {risk.remember_turns} turns"
     )
-    failures = report["quality"]["failures"] + blind_eval.gate_failures(
-        blind, load_quality(Path(args.quality)).get("blind")
-    )
+    failures = report["quality"]["failures"] + blind_failures
     for failure in failures:
         print(f"FAIL: {failure}")
     print(f"Reports written to {relative(out)}/ (start with {relative(out / 'summary.md')})")
