@@ -54,6 +54,7 @@ class Signal:
     weight: float
     kind: str | None
     regex: re.Pattern
+    unless: Tuple[str, ...] = ()  # ignored when any of these signals is found too
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,10 @@ class RiskConfig:
             for name, group in (data.get("signals") or {}).items():
                 body = "|".join(f"(?:{p})" for p in group["patterns"])
                 regex = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
-                signals.append(Signal(name, float(group["weight"]), group.get("kind"), regex))
+                unless = tuple(group.get("unless") or ())
+                signals.append(
+                    Signal(name, float(group["weight"]), group.get("kind"), regex, unless)
+                )
             config = cls(
                 crisis_weight=float(weights["crisis_probability"]),
                 safety_weight=float(weights["safety_probability"]),
@@ -105,6 +109,12 @@ class RiskConfig:
             )
         except (KeyError, TypeError, ValueError, re.error) as error:
             raise RiskConfigError(f"{source}: {type(error).__name__}: {error}") from None
+        names = {s.name for s in signals}
+        for signal in signals:
+            for other in signal.unless:
+                if other not in names:
+                    problem = f"{signal.name}: unless {other!r}: no such signal"
+                    raise RiskConfigError(f"{source}: {problem}")
         if not 0 < config.concern < config.danger:
             raise RiskConfigError(f"{source}: need 0 < thresholds.concern < thresholds.danger")
         return config
@@ -148,6 +158,8 @@ def assess(
     probs = _probabilities(ranking)
     normal = normalise(text or "")
     found: List[Signal] = [s for s in config.signals if s.regex.search(normal)]
+    names = {s.name for s in found}
+    found = [s for s in found if not names.intersection(s.unless)]
     signal_sum = min(config.signal_cap, sum(s.weight for s in found))
     others = sum(probs.get(name, 0.0) for name in SAFETY_INTENTS[1:])
     score = (

@@ -71,6 +71,52 @@ def test_game_talk_is_calmed_down():
     assert gaming.score < worried.score
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the kakak from the drawing game will fetch me at the mall today 4pm, don't tell mum",
+        "abang dari free fire nak jemput aku kat pagar sekolah, jgn bgtau mak",
+        "my online friend is picking me up from tuition tonight, my parents don't know",
+    ],
+)
+def test_meeting_someone_known_only_online_gets_at_least_a_check_in(text):
+    # Game words where the game is where the stranger came from are not game talk.
+    risk = assess(text, ranking(out_of_scope=0.9), "out_of_scope")
+    assert risk.level in ("concern", "danger")
+    assert risk.kind == "person"
+    assert "calming" not in risk.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad picking me up from school at 3, then we go eat satay",
+        "planning a surprise party for mum, don't tell her ok",
+        "you can have my old textbooks, i don't need them after spm",
+        "gg the guy in the game carried us lol",
+    ],
+)
+def test_a_parent_pickup_a_surprise_or_old_books_alone_are_not_worrying(text):
+    assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level == "none"
+
+
+def test_a_last_post_and_giving_things_away_together_get_a_check_in():
+    text = "posted one last story. my friends can have my clothes"
+    assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level in ("concern", "danger")
+    parent = "my son sent 'sorry papa' and now i cannot call him"
+    assert assess(parent, ranking(ask_parent_guidance=0.9)).level in ("concern", "danger")
+
+
+def test_an_unless_naming_no_signal_is_a_config_error():
+    data = {
+        "weights": {"crisis_probability": 1, "safety_probability": 0.3, "signal_cap": 1},
+        "thresholds": {"danger": 0.8, "concern": 0.4},
+        "signals": {"calm": {"weight": -0.3, "patterns": ["lol"], "unless": ["nope"]}},
+    }
+    with pytest.raises(RiskConfigError, match="nope"):
+        RiskConfig.from_dict(data)
+
+
 def test_a_crisis_intent_is_always_danger():
     assert assess("anything", ranking(crisis=0.4), "crisis").level == "danger"
 
