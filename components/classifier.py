@@ -1,20 +1,26 @@
-"""Jaga's intent classifier: Rasa's logistic regression, stored without skops.
+"""Jaga's intent classifier: Rasa's logistic regression, stored and applied lean.
 
 `FastLogisticRegressionClassifier` is Rasa's LogisticRegressionClassifier with another file
-format. Rasa stores the scikit-learn model with skops, and `import skops.io` runs
-`sklearn.utils.all_estimators()`, which imports every scikit-learn module (and pytest, through
-sklearn.utils._testing): seconds of every cold start and tens of MB, to load one linear model.
-This class stores what a fitted LogisticRegression needs to predict (coefficients, intercepts,
-class names) as plain numpy arrays (`allow_pickle=False`, so loading runs no code) and JSON.
-Training and prediction are Rasa's own; the loaded coefficients are kept column-major so
-prediction does not copy them on every message.
+format and a leaner prediction; training is Rasa's own, unchanged.
+
+- Rasa stores the scikit-learn model with skops, and `import skops.io` runs
+  `sklearn.utils.all_estimators()`, which imports every scikit-learn module (and pytest, through
+  sklearn.utils._testing): seconds of every cold start and tens of MB, to load one linear model.
+  This class stores what prediction needs (the weights, intercepts and class names) as plain
+  numpy arrays (`allow_pickle=False`, so loading runs no code) and JSON.
+- The weights are kept as one C-contiguous float32 (features x intents) matrix. scikit-learn's
+  `predict_proba` multiplies the sparse features by `coef_.T`, which scipy copies on every
+  message (the whole 100k x 27 float64 matrix: 2.5 ms a message here) and keeps twice the
+  memory. Prediction here is the same softmax of the same linear scores, computed straight
+  from that matrix: about 0.05 ms, half the memory; the probabilities agree with
+  scikit-learn's to about 1e-6 (tests/test_classifier.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext
@@ -22,25 +28,34 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
 
 logger = logging.getLogger(__name__)
+
+WEIGHTS_FILE = "weights.npy"  # float32, features x intents
+OLD_COEF_FILE = "coef.npy"  # models trained before: float64, intents x features
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
-    """Rasa's logistic-regression intent classifier, stored as arrays instead of skops."""
+    """Rasa's logistic-regression intent classifier, stored as arrays, applied as one product."""
 
     def __init__(self, config, name, model_storage, resource) -> None:
         super().__init__(config, name, model_storage, resource)
-        # Rasa's class fixes C at scikit-learn's default; candidates may set it.
+        # Rasa's class fixes C at scikit-learn's default; the config may set it.
         self.clf.C = float(self.config.get("C", 1.0))
+        self._weights: np.ndarray | None = None
+        self._intercept: np.ndarray | None = None
+        self._classes: List[str] = []
 
     def persist(self) -> None:
         clf = self.clf
         if not hasattr(clf, "coef_"):
             return  # nothing was trained (no intent examples)
         with self._model_storage.write_to(self._resource) as model_dir:
-            np.save(model_dir / "coef.npy", clf.coef_, allow_pickle=False)
+            weights = np.ascontiguousarray(clf.coef_.T, dtype=np.float32)
+            np.save(model_dir / WEIGHTS_FILE, weights, allow_pickle=False)
             np.save(model_dir / "intercept.npy", clf.intercept_, allow_pickle=False)
             (model_dir / "classes.json").write_text(
                 json.dumps([str(c) for c in clf.classes_]), encoding="utf-8"
@@ -58,19 +73,44 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         component = cls(config, execution_context.node_name, model_storage, resource)
         try:
             with model_storage.read_from(resource) as model_dir:
-                coef = np.load(model_dir / "coef.npy", allow_pickle=False)
+                if (model_dir / WEIGHTS_FILE).exists():
+                    weights = np.load(model_dir / WEIGHTS_FILE, allow_pickle=False)
+                else:
+                    coef = np.load(model_dir / OLD_COEF_FILE, allow_pickle=False)
+                    weights = np.ascontiguousarray(coef.T, dtype=np.float32)
                 intercept = np.load(model_dir / "intercept.npy", allow_pickle=False)
                 classes = json.loads((model_dir / "classes.json").read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
             logger.warning("No trained %s found; it will predict nothing.", cls.__name__)
             return component
+        component._weights = weights
+        component._intercept = intercept.astype(np.float32)
+        component._classes = [str(c) for c in classes]
+        # What scikit-learn would hold, for anything that asks (a view, no copy).
         clf = component.clf
-        # Column-major, so the `coef_.T` scikit-learn multiplies by is C-contiguous: scipy then
-        # multiplies the sparse features by it in place instead of copying the whole
-        # (features x intents) matrix on every message (2.5 ms a message at 86k features).
-        clf.coef_ = np.asfortranarray(coef)
+        clf.coef_ = weights.T
         clf.intercept_ = intercept
         clf.classes_ = np.array(classes)
-        clf.n_features_in_ = coef.shape[1]
+        clf.n_features_in_ = weights.shape[0]
         clf.n_iter_ = np.array([0])
         return component
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """The most likely intent and the ranking, as Rasa's `process` sets them."""
+        weights, intercept = self._weights, self._intercept
+        if weights is None or intercept is None or weights.shape[1] < 3:
+            return super().process(messages)  # freshly trained, or a binary model
+        X = self._create_X(messages)
+        scores = np.asarray(X.astype(np.float32) @ weights) + intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=1, keepdims=True)
+        length = int(self.config.get("ranking_length") or 0)
+        for message, row in zip(messages, probs, strict=True):
+            order = np.argsort(-row, kind="stable")
+            ranking = [{"name": self._classes[i], "confidence": float(row[i])} for i in order]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            if length > 0:
+                ranking = ranking[:length]
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages

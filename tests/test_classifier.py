@@ -1,0 +1,56 @@
+"""The intent classifier's lean prediction gives scikit-learn's probabilities and ranking."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components.classifier import FastLogisticRegressionClassifier
+
+INTENTS = ["crisis", "greet", "out_of_scope", "ask_report"]
+
+
+def message(row: np.ndarray, intent: str | None = None) -> Message:
+    data = {TEXT: "x", **({INTENT: intent} if intent else {})}
+    m = Message(data=data)
+    features = scipy.sparse.coo_matrix(row.reshape(1, -1))
+    m.add_features(Features(features, FEATURE_TYPE_SENTENCE, TEXT, "test"))
+    return m
+
+
+def test_loaded_model_predicts_what_scikit_learn_predicts(tmp_path):
+    rng = np.random.default_rng(7)
+    centres = rng.poisson(1.0, size=(len(INTENTS), 40)).astype(float)
+    rows = [(rng.poisson(centres[i % 4]), INTENTS[i % 4]) for i in range(120)]
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("classifier")
+    context = ExecutionContext(GraphSchema({}), "classifier")
+    config = {**FastLogisticRegressionClassifier.get_default_config(), "ranking_length": 3}
+    trained = FastLogisticRegressionClassifier.create(config, storage, resource, context)
+    trained.train(TrainingData([message(r.astype(float), i) for r, i in rows]))
+
+    loaded = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+    tests = [rng.poisson(centres[i % 4]).astype(float) for i in range(20)]
+    messages = loaded.process([message(r) for r in tests])
+    expected = trained.clf.predict_proba(np.vstack(tests))  # scikit-learn, float64
+    for m, probs in zip(messages, expected, strict=True):
+        best = int(np.argmax(probs))
+        assert m.get(INTENT)["name"] == trained.clf.classes_[best]
+        assert abs(m.get(INTENT)["confidence"] - probs[best]) < 1e-5
+        ranking = m.get("intent_ranking")
+        assert len(ranking) == 3
+        assert [r["confidence"] for r in ranking] == sorted(
+            (r["confidence"] for r in ranking), reverse=True
+        )
+        assert all(type(r["confidence"]) is float for r in ranking)  # JSON-safe
+    # Stored as one contiguous float32 matrix, features x intents.
+    assert loaded._weights is not None
+    assert loaded._weights.dtype == np.float32 and loaded._weights.flags.c_contiguous
+    assert loaded._weights.shape == (40, len(INTENTS))
