@@ -1,7 +1,8 @@
 """Replies a misread message can land on still carry help.
 
 A child in danger whose message is misread as "yes", "no" or "bye" (a short farewell is a
-warning sign of its own) must still see Talian Kasih 15999 in that reply, in every language.
+warning sign of its own), or who only asks for "help" and gets the topic menu, must still see
+Talian Kasih 15999 in that reply, in every language; the menu names 999 too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text("utf-8"))
-OPEN_REPLIES = ("utter_goodbye", "utter_affirm_generic", "utter_deny_generic")
+OPEN_REPLIES = ("utter_goodbye", "utter_affirm_generic", "utter_deny_generic", "utter_menu")
 
 
 @pytest.mark.parametrize("name", OPEN_REPLIES)
@@ -22,3 +23,8 @@ def test_every_language_of_the_reply_gives_talian_kasih(name):
     assert set(langs) == {"en", "ms", "zh", "ta"}
     for lang, text in langs.items():
         assert "15999" in text, f"{name} ({lang}) has no Talian Kasih number"
+
+
+def test_the_topic_menu_names_999_in_every_language():
+    for variant in DOMAIN["responses"]["utter_menu"]:
+        assert "999" in variant["text"].replace("15999", "")
