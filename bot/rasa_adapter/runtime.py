@@ -162,6 +162,9 @@ def load_agent(
 
     cache_action_validation()
     cache_event_types()
+    from bot.rasa_adapter.graph_runner import use_sequential_graph_runner
+
+    use_sequential_graph_runner()
     endpoint = (
         EndpointConfig(url=action_server_url) if action_server_url else in_process_action_endpoint()
     )
