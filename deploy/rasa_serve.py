@@ -17,6 +17,10 @@ a token given as an argument is refused.
 
 `--response-timeout N` also becomes Sanic's response timeout (SANIC_RESPONSE_TIMEOUT): without
 the API, Rasa would not apply it to the channel.
+
+The server is prepared as the front ends' in-process Rasa is (bot/rasa_adapter/runtime.py):
+TensorFlow kept out for a model that has no TensorFlow component (a Rasa server was 738 MB
+with it), and Rasa's graph, event and action-response lookups done the faster way.
 """
 
 from __future__ import annotations
@@ -63,10 +67,27 @@ def main() -> None:
         os.environ["SANIC_RESPONSE_TIMEOUT"] = args[args.index("--response-timeout") + 1]
     # The repository root, for bot.rasa_adapter.channel and the model's custom components.
     sys.path.insert(0, str(ROOT))
+    from bot.rasa_adapter.runtime import keep_tensorflow_out, latest_model, speed_up_rasa
+
+    try:
+        keep_tensorflow_out(latest_model(model_argument(args)))
+    except FileNotFoundError:
+        pass  # no model yet: Rasa says so itself
     sys.argv = command
     from rasa.__main__ import main as rasa_main
 
+    speed_up_rasa()
     rasa_main()
+
+
+def model_argument(args: list[str]) -> Path:
+    """The model file or folder `rasa run` will load (`-m`/`--model`, default models/)."""
+    for i, arg in enumerate(args):
+        if arg in ("-m", "--model") and i + 1 < len(args):
+            return Path(args[i + 1])
+        if arg.startswith("--model="):
+            return Path(arg.split("=", 1)[1])
+    return Path("models")
 
 
 if __name__ == "__main__":

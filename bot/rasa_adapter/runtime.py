@@ -141,6 +141,29 @@ def cache_event_types() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def keep_tensorflow_out(model: Path) -> None:
+    """Before Rasa is imported: no TensorFlow for a model without a TensorFlow component.
+
+    Rasa imports TensorFlow even for a model that never uses it: 2+ s and ~450 MB a process.
+    `JAGA_ALLOW_TF=1` turns this off.
+    """
+    if not os.environ.get("JAGA_ALLOW_TF"):
+        from bot.rasa_adapter import tf_guard
+
+        if not tf_guard.model_uses_tensorflow(model):
+            tf_guard.block_tensorflow()
+
+
+def speed_up_rasa() -> None:
+    """Every process that serves a model, in the front ends or as a Rasa server, runs these:
+    the same results as Rasa's own code, measured faster (docs/benchmarks.md)."""
+    from bot.rasa_adapter.graph_runner import use_sequential_graph_runner
+
+    cache_action_validation()
+    cache_event_types()
+    use_sequential_graph_runner()
+
+
 def load_agent(
     model_path: Path,
     *,
@@ -150,21 +173,12 @@ def load_agent(
 ):
     """Loads the Rasa agent once. Actions run in process unless an action server URL is given."""
     model = latest_model(model_path)
-    if not os.environ.get("JAGA_ALLOW_TF"):
-        from bot.rasa_adapter import tf_guard
-
-        # Rasa imports TensorFlow even for a model that never uses it: 2+ s and ~450 MB.
-        if not tf_guard.model_uses_tensorflow(model):
-            tf_guard.block_tensorflow()
+    keep_tensorflow_out(model)
     quiet_rasa_logs()
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    cache_action_validation()
-    cache_event_types()
-    from bot.rasa_adapter.graph_runner import use_sequential_graph_runner
-
-    use_sequential_graph_runner()
+    speed_up_rasa()
     endpoint = (
         EndpointConfig(url=action_server_url) if action_server_url else in_process_action_endpoint()
     )

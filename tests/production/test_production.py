@@ -61,6 +61,18 @@ def test_rasa_and_actions_listen_on_loopback_only(cluster):
         assert listeners <= LOOPBACK, f"port {port} listens beyond loopback: {listeners}"
 
 
+def test_a_rasa_server_keeps_tensorflow_out_and_stays_small(cluster):
+    """The model has no TensorFlow component, so a Rasa server never loads TensorFlow
+    (it was 600-740 MB a server with it)."""
+    for replica in ("rasa-1", "rasa-2"):
+        pid = cluster.pid(replica)
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        assert "tensorflow" not in maps, f"Rasa server {replica} loaded TensorFlow"
+        status = Path(f"/proc/{pid}/status").read_text()
+        rss_mb = int(status.split("VmRSS:")[1].split()[0]) / 1024
+        assert rss_mb < 400, f"Rasa server {replica} uses {rss_mb:.0f} MB"
+
+
 def test_only_jagas_channel_is_served_and_it_requires_the_token(cluster):
     url = cluster.url(1)
     session = requests.Session()
