@@ -82,8 +82,10 @@ def _in(ch: str, ranges: tuple) -> bool:
 def script_language(text: str) -> str | None:
     """`zh` or `ta` when Chinese characters or Tamil script lead the message, `other` when most
     letters are in a script Jaga cannot read (Arabic, Thai, Korean...), else None."""
+    if not text or text.isascii():
+        return None  # Latin letters only (or none): no script to tell
     han = tamil = latin = other = 0
-    for ch in text or "":
+    for ch in text:
         if _in(ch, _HAN):
             han += 1
         elif _in(ch, _TAMIL):

@@ -31,9 +31,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
-from tools.nlu_eval import ROOT, SAFETY_INTENTS, find_model, quiet_logging, relative
+from tools.nlu_eval import ROOT, SAFETY_INTENTS, find_model, quiet_logging, read_yaml, relative
 
 BLIND_DIR = ROOT / "tests" / "data" / "blind"
 # Each frozen set: its quality.yml section and its folder. A new set is written (and frozen)
@@ -60,7 +58,7 @@ def load_blind(paths: Iterable[Path] | None = None) -> dict[str, list[dict]]:
     """positives, negatives and questions of every blind file, each tagged with its file."""
     merged: dict[str, list[dict]] = {"positives": [], "negatives": [], "questions": []}
     for path in paths if paths is not None else blind_files():
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = read_yaml(path)
         for key in merged:
             for item in data.get(key) or []:
                 merged[key].append({**item, "file": Path(path).name})

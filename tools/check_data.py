@@ -41,6 +41,7 @@ from tools.nlu_eval import (
     load_heldout,
     load_safety_set,
     load_training_data,
+    read_yaml,
     relative,
 )
 
@@ -98,7 +99,7 @@ def language_bucket(lang: str | None) -> str:
 
 def _yaml(path: Path, problems: list[str]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return read_yaml(path)
     except FileNotFoundError:
         problems.append(f"{relative(path)}: file is missing")
     except yaml.YAMLError as error:

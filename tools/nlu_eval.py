@@ -87,9 +87,20 @@ def _example_texts(examples: Any) -> Iterable[tuple[str, dict]]:
                 yield str(item), {}
 
 
+# libyaml's parser when PyYAML has it (the wheels do): the same documents, about 10x faster,
+# which keeps `check_data` quick at 12k+ examples.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: os.PathLike | str) -> Any:
+    """One YAML file, parsed safely (no tags that run code); empty file -> {}."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
+
+
 def load_nlu_file(path: Path) -> list[Example]:
     """Every intent example of one Rasa NLU YAML file (synonyms, lookups and regexes skipped)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(path)
+    source = relative(path)
     found: list[Example] = []
     for block in data.get("nlu") or []:
         if not isinstance(block, dict) or "intent" not in block:
@@ -97,9 +108,7 @@ def load_nlu_file(path: Path) -> list[Example]:
         block_lang = (block.get("metadata") or {}).get("lang")
         for text, meta in _example_texts(block.get("examples")):
             lang = (meta or {}).get("lang", block_lang)
-            found.append(
-                Example(strip_annotations(text), str(block["intent"]), lang, relative(path))
-            )
+            found.append(Example(strip_annotations(text), str(block["intent"]), lang, source))
     return found
 
 
@@ -120,7 +129,7 @@ def load_heldout(path: Path = HELDOUT_FILE) -> list[Example]:
 
 
 def load_safety_set(path: Path = SAFETY_FILE) -> dict[str, list[dict]]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(path)
     return {
         "positives": [dict(p) for p in data.get("positives") or []],
         "negatives": [dict(n) for n in data.get("negatives") or []],
@@ -128,7 +137,7 @@ def load_safety_set(path: Path = SAFETY_FILE) -> dict[str, list[dict]]:
 
 
 def load_quality(path: Path = QUALITY_FILE) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return read_yaml(path)
 
 
 # --- running a model -------------------------------------------------------------------------
