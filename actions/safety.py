@@ -93,8 +93,9 @@ class ActionSextortion(Action):
     """Reassurance, the first-hour checklist, a fake-helper warning, image removal, referrals.
 
     A child's button ("I already paid", "it's someone I know", "gift cards or credits", "it was
-    a video call") gets that answer, which starts with 999 and 15999, then the referrals. The
-    same words in a typed disclosure add that answer after the reassurance.
+    a video call") gets that answer, whose opening bubble gives 999 and 15999, then the
+    referrals. The same words in a typed disclosure add that answer, without its opening (the
+    reassurance just said it), after the reassurance.
     """
 
     def name(self) -> str:
@@ -107,12 +108,14 @@ class ActionSextortion(Action):
         parent = "_parent" if adult else ""  # a parent writes for a child
         button = button_topic(tracker)
         if button in SEXTORTION_TOPICS and not adult:
+            # Its own opening first: not their fault, 999 and 15999; then the answer.
+            dispatcher.utter_message(response=f"utter_sextortion_{button}_opening")
             dispatcher.utter_message(response=f"utter_sextortion_{button}")
             send_referrals(dispatcher, tracker, "sextortion")
             return clear_topic(tracker)
         dispatcher.utter_message(response=f"utter_sextortion_reassure{parent}")
         typed = None if adult else words_topic(tracker, "sextortion")
-        if typed:
+        if typed:  # after the reassurance, which already says it: the answer without its opening
             dispatcher.utter_message(response=f"utter_sextortion_{typed}")
         dispatcher.utter_message(response=f"utter_sextortion_steps{parent}")
         dispatcher.utter_message(response="utter_sextortion_fake_helpers")

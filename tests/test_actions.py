@@ -505,7 +505,7 @@ async def test_the_law_on_fake_pictures_and_on_bullying(topic, text, response):
 async def test_each_sextortion_button_answers_with_help_first(topic, lang):
     tracker = make_tracker(lang=lang, topic=topic, intent="disclose_sextortion")
     messages, events = await run(ActionSextortion(), tracker)
-    assert messages[0]["response"] == f"utter_sextortion_{topic}"
+    assert names(messages)[:2] == [f"utter_sextortion_{topic}_opening", f"utter_sextortion_{topic}"]
     first = messages[0]["text"]
     assert "999" in first and "15999" in first
     assert first.index("15999") < 400, "help in the first few lines"
@@ -513,18 +513,22 @@ async def test_each_sextortion_button_answers_with_help_first(topic, lang):
     assert events == [SlotSet("topic", None)]
 
 
-async def test_the_sextortion_answers_say_what_the_sources_say():
-    paid = await run(ActionSextortion(), make_tracker(topic="paid", intent="disclose_sextortion"))
-    assert "Don't pay again" in paid[0][0]["text"] and "receipts" in paid[0][0]["text"]
-    peer = await run(ActionSextortion(), make_tracker(topic="peer", intent="disclose_sextortion"))
-    assert "whatever the age" in peer[0][0]["text"]
-    video = await run(
-        ActionSextortion(), make_tracker(topic="video_call", intent="disclose_sextortion")
+async def answer(topic: str) -> str:
+    """A sextortion button's answer: its opening and the answer itself."""
+    messages, _ = await run(
+        ActionSextortion(), make_tracker(topic=topic, intent="disclose_sextortion")
     )
-    assert "s.15A" in video[0][0]["text"]
-    pay = await run(ActionSextortion(), make_tracker(topic="payment", intent="disclose_sextortion"))
+    return "\n".join(m["text"] for m in messages[:2])
+
+
+async def test_the_sextortion_answers_say_what_the_sources_say():
+    paid = await answer("paid")
+    assert "Don't pay again" in paid and "receipts" in paid
+    assert "whatever the age" in await answer("peer")
+    assert "s.15A" in await answer("video_call")
+    pay = await answer("payment")
     for form in ("e-wallet", "gift cards", "game credits"):
-        assert form in pay[0][0]["text"]
+        assert form in pay
 
 
 async def test_a_typed_i_already_paid_adds_that_answer_after_the_reassurance():
@@ -535,6 +539,9 @@ async def test_a_typed_i_already_paid_adds_that_answer_after_the_reassurance():
         "utter_sextortion_paid",
         "utter_sextortion_steps",
     ]
+    # The reassurance already said "not in trouble" and gave 999 and 15999: said once.
+    texts = [m["text"] for m in messages]
+    assert sum("15999" in t for t in texts[:2]) == 1
 
 
 @pytest.mark.parametrize(
