@@ -34,7 +34,7 @@ def test_the_loaded_model_is_served_by_the_sequential_runner(processor):
 def test_nlu_results_are_the_same_as_with_dask(processor, text):
     ours = processor.graph_runner
     rasa_own = DaskGraphRunner.__new__(DaskGraphRunner)
-    rasa_own.__dict__.update({k: v for k, v in ours.__dict__.items() if k != "_jaga_graphs"})
+    rasa_own.__dict__.update({k: v for k, v in ours.__dict__.items() if k != "_graphs"})
     target = processor.model_metadata.nlu_target
     tracker = DialogueStateTracker("graph-runner-test", processor.domain.slots)
 

@@ -16,7 +16,7 @@ Rasa's own runner.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 
 class SequentialGraphRunner(DaskGraphRunner):
     """`DaskGraphRunner` with the dask scheduler replaced by an in-order walk."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._graphs: dict[tuple[str, ...], dict[str, Any]] = {}  # per set of targets
 
     def run(
         self,
@@ -56,12 +60,11 @@ class SequentialGraphRunner(DaskGraphRunner):
         except RuntimeError as error:
             raise GraphRunError("Error running runner.") from error
 
-    def _graph_for(self, targets: Tuple[str, ...]) -> Dict[str, Any]:
-        cache: Dict[Tuple[str, ...], Dict[str, Any]] = self.__dict__.setdefault("_jaga_graphs", {})
-        if targets not in cache:
+    def _graph_for(self, targets: tuple[str, ...]) -> dict[str, Any]:
+        if targets not in self._graphs:
             minimal = self._graph_schema.minimal_graph_schema(list(targets))
-            cache[targets] = self._build_dask_graph(minimal)
-        return cache[targets]
+            self._graphs[targets] = self._build_dask_graph(minimal)
+        return self._graphs[targets]
 
 
 def use_sequential_graph_runner() -> None:

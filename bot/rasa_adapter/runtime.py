@@ -51,7 +51,7 @@ def latest_model(model_path: Path) -> Path:
     models = sorted(model_path.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
         raise FileNotFoundError(
-            f"No trained model in {model_path}/. Run `make train` first (it takes under a minute)."
+            f"No trained model in {model_path}/. Run `make train` first (it takes a few minutes)."
         )
     return models[-1]
 
