@@ -28,10 +28,13 @@ def redis_client(name: str) -> tuple[Any, str]:
 def stores(domain: Any, prefix: str) -> tuple[Any, Any]:
     """(tracker store, lock store) in Redis, as a Rasa replica opens them (record_exp set)."""
     from rasa.core.lock_store import RedisLockStore
-    from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from bot.rasa_adapter.tracker_store import AppendingRedisTrackerStore
 
     where = {"host": REDIS_HOST, "port": REDIS_PORT, "db": REDIS_DB, "key_prefix": prefix}
-    tracker_store = FailSafeTrackerStore(RedisTrackerStore(domain, record_exp=600, **where))
+    redis_store = AppendingRedisTrackerStore(domain, record_exp=600, **where)
+    tracker_store = FailSafeTrackerStore(redis_store)
     return tracker_store, RedisLockStore(**where)
 
 

@@ -105,14 +105,17 @@ def test_without_a_user_nothing_is_allowed(acl_redis):
 async def test_rasa_keeps_conversations_and_locks_and_reaches_nothing_else(acl_redis):
     import redis
     from rasa.core.lock_store import RedisLockStore
-    from rasa.core.tracker_store import RedisTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
+    from bot.rasa_adapter.tracker_store import AppendingRedisTrackerStore
+
     port, passwords, _ = acl_redis
     login = {"port": port, "username": "jaga-rasa", "password": passwords["REDIS_PASSWORD"]}
-    store = RedisTrackerStore(Domain.empty(), db=0, key_prefix="jagaacl", record_exp=60, **login)
+    store = AppendingRedisTrackerStore(
+        Domain.empty(), db=0, key_prefix="jagaacl", record_exp=60, **login
+    )
     tracker = DialogueStateTracker.from_events("child", [UserUttered("hi [phone]")])
     await store.save(tracker)
     assert (await store.retrieve("child")).latest_message.text == "hi [phone]"

@@ -80,9 +80,10 @@ def redis_prefix() -> Iterator[str]:
 def backends(redis_prefix: str):
     """Two separately loaded models, each with its conversations and locks in Redis."""
     from rasa.core.lock_store import RedisLockStore
-    from rasa.core.tracker_store import FailSafeTrackerStore, RedisTrackerStore
+    from rasa.core.tracker_store import FailSafeTrackerStore
 
     from bot.core.conversation import InProcessRasa
+    from bot.rasa_adapter.tracker_store import AppendingRedisTrackerStore
 
     model = Path(ROOT / "models")
     where = {"host": REDIS_HOST, "port": REDIS_PORT, "db": REDIS_DB, "key_prefix": redis_prefix}
@@ -91,7 +92,7 @@ def backends(redis_prefix: str):
         backend = InProcessRasa.load(Settings(model_path=model, stats_db=None))
         agent = backend.agent
         agent.tracker_store = agent.processor.tracker_store = FailSafeTrackerStore(
-            RedisTrackerStore(agent.domain, record_exp=600, **where)
+            AppendingRedisTrackerStore(agent.domain, record_exp=600, **where)
         )
         agent.lock_store = agent.processor.lock_store = RedisLockStore(**where)
         loaded.append(backend)

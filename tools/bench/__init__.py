@@ -9,5 +9,6 @@
     throughput    open-loop load: the conversation module alone, and Telegram front ends
                   (webhook mode, in-process Rasa on Redis) against the fake Bot API
     turn_profile  where a reply's time goes (cProfile of one Rasa turn, grouped)
+    tracker_save  CPU of a tracker save to Redis: Rasa's store against Jaga's
     loadtest      the production stack (deploy/run-production.sh) under bounded load
 """

@@ -200,8 +200,9 @@ def redis_stores(url: str, key_prefix: str) -> tuple[Any, Any]:
     from urllib.parse import urlparse
 
     from rasa.core.lock_store import RedisLockStore
-    from rasa.core.tracker_store import RedisTrackerStore
     from rasa.shared.core.domain import Domain
+
+    from bot.rasa_adapter.tracker_store import AppendingRedisTrackerStore
 
     parsed = urlparse(url)
     where = {
@@ -211,7 +212,7 @@ def redis_stores(url: str, key_prefix: str) -> tuple[Any, Any]:
         "password": parsed.password,
         "key_prefix": key_prefix,
     }
-    tracker_store = RedisTrackerStore(Domain.empty(), record_exp=3600, **where)
+    tracker_store = AppendingRedisTrackerStore(Domain.empty(), record_exp=3600, **where)
     return tracker_store, RedisLockStore(**where)
 
 
