@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import is_adult_helper, is_under_18, send_referrals
@@ -70,9 +71,30 @@ class ActionCrisis(Action):
         dispatcher.utter_message(response=first)
         send_referrals(dispatcher, tracker, "crisis", exclude=CRISIS_FIRST_LINE)
         dispatcher.utter_message(response="utter_crisis_stay")
-        if kind == "self_harm" and not is_adult_helper(tracker):
+        asked = kind == "self_harm" and not is_adult_helper(tracker)
+        if asked:
             dispatcher.utter_message(response="utter_crisis_ask_direct")
-        return []
+        return [SlotSet("asked_self_harm", asked)]
+
+
+class ActionCrisisAnswer(Action):
+    """A "yes" or "no" right after the crisis reply. Only a reply that asked "are you thinking
+    about ending your life?" gets the answer to that question; after danger from a person or
+    abuse at home, a "yes" ("yes I'm scared") must not be read as a plan to act on."""
+
+    def name(self) -> str:
+        return "action_crisis_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        said_yes = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        if tracker.get_slot("asked_self_harm"):
+            response = "utter_crisis_yes" if said_yes else "utter_crisis_no"
+        else:
+            response = "utter_crisis_yes_other" if said_yes else "utter_crisis_no_other"
+        dispatcher.utter_message(response=response)
+        return [SlotSet("asked_self_harm", False)]
 
 
 class ActionRiskCheckIn(Action):

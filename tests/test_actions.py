@@ -125,7 +125,10 @@ async def test_crisis_first_message_gives_999_and_15999_before_any_question():
     question = first.find("?")
     assert question == -1 or (first.index("999") < question and first.index("15999") < question)
     assert "1-800-18-2327" in first  # Buddy Bear, as age is unknown
-    assert events == []
+    # no question about ending one's life without a self-harm signal, and the slot says so
+    assert [(e["event"], e["name"], e["value"]) for e in events] == [
+        ("slot", "asked_self_harm", False)
+    ]
 
 
 async def test_crisis_then_stays_with_the_child_and_never_dead_ends():
