@@ -1,8 +1,9 @@
 """Replies a misread message can land on still carry help.
 
 A child in danger whose message is misread as "yes", "no" or "bye" (a short farewell is a
-warning sign of its own), or who only asks for "help" and gets the topic menu, must still see
-Talian Kasih 15999 in that reply, in every language; the menu names 999 too.
+warning sign of its own), who only asks for "help" and gets the topic menu, or whose message is
+taken for a parent's or a teacher's question, must still see Talian Kasih 15999 in that reply, in
+every language; the menus name 999 too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ import pytest
 import yaml
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text("utf-8"))
-OPEN_REPLIES = ("utter_goodbye", "utter_affirm_generic", "utter_deny_generic", "utter_menu")
+OPEN_REPLIES = (
+    "utter_goodbye",
+    "utter_affirm_generic",
+    "utter_deny_generic",
+    "utter_menu",
+    "utter_parent_menu",
+    "utter_educator_menu",
+)
+MENUS = ("utter_menu", "utter_parent_menu", "utter_educator_menu")
 
 
 @pytest.mark.parametrize("name", OPEN_REPLIES)
@@ -25,6 +34,7 @@ def test_every_language_of_the_reply_gives_talian_kasih(name):
         assert "15999" in text, f"{name} ({lang}) has no Talian Kasih number"
 
 
-def test_the_topic_menu_names_999_in_every_language():
-    for variant in DOMAIN["responses"]["utter_menu"]:
-        assert "999" in variant["text"].replace("15999", "")
+@pytest.mark.parametrize("name", MENUS)
+def test_every_menu_names_999_in_every_language(name):
+    for variant in DOMAIN["responses"][name]:
+        assert "999" in variant["text"].replace("15999", ""), f"{name} has no 999"
