@@ -1,12 +1,8 @@
 """Jaga's intent classifier: Rasa's logistic regression, stored and applied lean.
 
 `FastLogisticRegressionClassifier` is Rasa's LogisticRegressionClassifier with another file
-format and a leaner prediction; training is Rasa's own, with two settings Rasa's class fixes:
-`C` (regularisation) and `class_weight_factors`, which multiply Rasa's "balanced" class
-weights for the intents named. "Balanced" gives every intent the same total weight, so the
-many everyday lines of `out_of_scope` count no more than one safety intent's few: an
-unfamiliar ordinary sentence then leans towards a safety intent. A factor above 1 for
-`out_of_scope` tells the model that everyday text is the common case (docs/model-choice.md).
+format and a leaner prediction; training is Rasa's own, with `C` (regularisation), which
+Rasa's class fixes, read from the config.
 
 - Rasa stores the scikit-learn model with skops, and `import skops.io` runs
   `sklearn.utils.all_estimators()`, which imports every scikit-learn module (and pytest, through
@@ -35,8 +31,6 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.utils.class_weight import compute_class_weight
 
 logger = logging.getLogger(__name__)
 
@@ -55,24 +49,6 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         self._weights: np.ndarray | None = None
         self._intercept: np.ndarray | None = None
         self._classes: List[str] = []
-
-    def train(self, training_data: TrainingData) -> Resource:
-        """Rasa's training, with the class weights scaled by `class_weight_factors`."""
-        factors = self.config.get("class_weight_factors") or {}
-        if not factors:
-            return super().train(training_data)
-        X, y = self._create_training_matrix(training_data)
-        if X.shape[0] == 0:
-            return super().train(training_data)
-        classes = np.unique(y)
-        balanced = compute_class_weight("balanced", classes=classes, y=y)
-        self.clf.class_weight = {
-            c: float(w) * float(factors.get(str(c), 1.0))
-            for c, w in zip(classes, balanced, strict=True)
-        }
-        self.clf.fit(X, y)
-        self.persist()
-        return self._resource
 
     def persist(self) -> None:
         clf = self.clf

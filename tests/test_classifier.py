@@ -54,27 +54,3 @@ def test_loaded_model_predicts_what_scikit_learn_predicts(tmp_path):
     assert loaded._weights is not None
     assert loaded._weights.dtype == np.float32 and loaded._weights.flags.c_contiguous
     assert loaded._weights.shape == (40, len(INTENTS))
-
-
-def test_a_class_weight_factor_makes_everyday_text_the_common_case(tmp_path):
-    """`class_weight_factors: {out_of_scope: k}`: an ambiguous message leans to out_of_scope."""
-    rng = np.random.default_rng(11)
-    centres = rng.poisson(1.0, size=(len(INTENTS), 40)).astype(float)
-    rows = [(rng.poisson(centres[i % 4]), INTENTS[i % 4]) for i in range(160)]
-    # halfway between crisis and out_of_scope
-    ambiguous = message((centres[0] + centres[2]) / 2)
-    context = ExecutionContext(GraphSchema({}), "classifier")
-    base = {**FastLogisticRegressionClassifier.get_default_config(), "ranking_length": 4}
-
-    def p_everyday(config: dict, folder: str) -> float:
-        (tmp_path / folder).mkdir()
-        storage, resource = LocalModelStorage(tmp_path / folder), Resource("classifier")
-        trained = FastLogisticRegressionClassifier.create(config, storage, resource, context)
-        trained.train(TrainingData([message(r.astype(float), i) for r, i in rows]))
-        loaded = FastLogisticRegressionClassifier.load(config, storage, resource, context)
-        ranking = loaded.process([ambiguous])[0].get("intent_ranking")
-        return next(r["confidence"] for r in ranking if r["name"] == "out_of_scope")
-
-    plain = p_everyday(base, "plain")
-    weighted = p_everyday({**base, "class_weight_factors": {"out_of_scope": 4}}, "weighted")
-    assert weighted > plain + 0.05

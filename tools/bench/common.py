@@ -195,23 +195,28 @@ def redis_url(db: int = REDIS_DB) -> str:
     return f"redis://{host}:{port}/{db}"
 
 
-def redis_stores(url: str, key_prefix: str) -> tuple[Any, Any]:
-    """Rasa's Redis tracker and lock stores, as deploy/endpoints.redis.yml configures them."""
+def redis_where(url: str, key_prefix: str) -> dict[str, Any]:
+    """The keyword arguments of Rasa's Redis stores for a redis:// URL and a key prefix."""
     from urllib.parse import urlparse
 
-    from rasa.core.lock_store import RedisLockStore
-    from rasa.shared.core.domain import Domain
-
-    from bot.rasa_adapter.tracker_store import AppendingRedisTrackerStore
-
     parsed = urlparse(url)
-    where = {
+    return {
         "host": parsed.hostname or "127.0.0.1",
         "port": parsed.port or 6379,
         "db": int(parsed.path.strip("/") or 0),
         "password": parsed.password,
         "key_prefix": key_prefix,
     }
+
+
+def redis_stores(url: str, key_prefix: str) -> tuple[Any, Any]:
+    """Rasa's Redis tracker and lock stores, as deploy/endpoints.redis.yml configures them."""
+    from rasa.core.lock_store import RedisLockStore
+    from rasa.shared.core.domain import Domain
+
+    from bot.rasa_adapter.tracker_store import AppendingRedisTrackerStore
+
+    where = redis_where(url, key_prefix)
     tracker_store = AppendingRedisTrackerStore(Domain.empty(), record_exp=3600, **where)
     return tracker_store, RedisLockStore(**where)
 

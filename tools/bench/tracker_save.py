@@ -8,10 +8,11 @@ Each save is a turn's: the stored conversation is the one before its last turn, 
 tracker saved holds that last turn too (the stored copy is put back, untimed, before every
 save). Also timed, `--restarts` times (20; each costs tens of ms): a save after a session
 restart, where the tracker holds only the new session and both stores merge. CPU is this
-process's (`time.process_time`), the Redis calls included. Needs Redis (REDIS_HOST, default
-127.0.0.1:6379, db 7); its keys are deleted at the end. The conversations are built here
-(`conversation`), like Jaga's: a session start, then per turn the child's message with its
-parse data, a slot, the reply with its buttons and `action_listen`.
+process's (`time.process_time`), the Redis calls included. Needs Redis (`common.redis_url`:
+REDIS_HOST, default 127.0.0.1:6379, the benchmark's db); its keys are deleted at the end. The
+conversations are built here (`conversation`), like Jaga's: a session start, then per turn
+the child's message with its parse data, a slot, the reply with its buttons and
+`action_listen`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import argparse
 import asyncio
 import functools
 import json
-import os
 import time
 import uuid
 import warnings
 from typing import Any
 
-REDIS_DB = int(os.environ.get("JAGA_BENCH_REDIS_DB", "7"))
+from tools.bench.common import delete_redis_keys, redis_url, redis_where
+
 INTENTS = ("greet", "ask_grooming", "ask_sextortion", "ask_bullying", "goodbye", "affirm")
 SLOTS = {
     "lang": {"type": "categorical", "values": ["en", "ms"], "mappings": [{"type": "custom"}]},
@@ -129,9 +130,7 @@ def stores(prefix: str) -> tuple[Any, Any]:
 
     from bot.rasa_adapter.tracker_store import AppendingRedisTrackerStore
 
-    host = os.environ.get("REDIS_HOST", "127.0.0.1")
-    port = int(os.environ.get("REDIS_PORT", "6379"))
-    where = {"host": host, "port": port, "db": REDIS_DB, "key_prefix": prefix, "record_exp": 3600}
+    where = {**redis_where(redis_url(), prefix), "record_exp": 3600}
     return RedisTrackerStore(domain(), **where), AppendingRedisTrackerStore(domain(), **where)
 
 
@@ -178,9 +177,7 @@ async def measure(saves: int, turns: int, restarts: int) -> dict[str, float]:
             results[f"{name}_restart_ms"] = restart[name]
         return results
     finally:
-        keys = list(rasa_store.red.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            rasa_store.red.delete(*keys)
+        delete_redis_keys(redis_url(), [f"{prefix}:*"])
 
 
 def main(argv: list[str] | None = None) -> int:
