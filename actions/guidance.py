@@ -39,7 +39,8 @@ CYBERBULLYING_TOPICS = (
 
 class ActionGroomingInfo(Action):
     """What grooming is and its warning signs; grooming through games (credits, voice chat,
-    reporting in the game) when a button or the words ask for it."""
+    reporting in the game) when a button or the words ask for it. A parent or teacher gets
+    the same told about a child, and the signs an adult can see."""
 
     def name(self) -> str:
         return "action_grooming_info"
@@ -50,6 +51,12 @@ class ActionGroomingInfo(Action):
         button = button_topic(tracker)
         if button == "games":
             dispatcher.utter_message(response="utter_grooming_games")
+            return clear_topic(tracker)
+        if is_adult_helper(tracker) and words_topic(tracker, "grooming") != "games":
+            # A parent or teacher asking about a child: told about the child, and the signs
+            # an adult can see, not "you" and "tell an adult you trust".
+            dispatcher.utter_message(response="utter_grooming_what_adult")
+            dispatcher.utter_message(response=PARENT_TOPICS["warning_signs"])
             return clear_topic(tracker)
         dispatcher.utter_message(response="utter_grooming_what")
         if words_topic(tracker, "grooming") == "games":

@@ -639,6 +639,16 @@ async def test_grooming_info_and_grooming_through_games():
     assert names(messages) == ["utter_grooming_what", "utter_grooming_games"]
 
 
+async def test_a_parent_asking_what_grooming_is_is_told_about_the_child_not_as_the_child():
+    # "saya ibu, anak saya 12 tahun ... apa tanda-tanda grooming?" is ask_grooming in parent
+    # mode: the answer speaks of the child and lists the signs a parent can see.
+    for mode in ("parent", "educator"):
+        tracker = make_tracker(lang="ms", intent="ask_grooming", mode=mode)
+        messages, _ = await run(ActionGroomingInfo(), tracker)
+        assert names(messages) == ["utter_grooming_what_adult", "utter_parent_warning_signs"]
+        assert "kamu" not in all_text(messages) and "anak" in all_text(messages)
+
+
 async def test_telegram_evidence_note_the_username_now():
     messages, _ = await run(ActionReport(), make_tracker(topic="telegram"))
     text = messages[0]["text"]
