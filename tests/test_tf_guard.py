@@ -7,6 +7,9 @@ import json
 import tarfile
 from pathlib import Path
 
+import pytest
+
+from bot.rasa_adapter import tf_guard
 from bot.rasa_adapter.tf_guard import model_uses_tensorflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +55,24 @@ def test_an_unreadable_model_is_assumed_to_need_tensorflow(tmp_path):
     broken = tmp_path / "broken.tar.gz"
     broken.write_bytes(b"not a tar file")
     assert model_uses_tensorflow(broken) is True
+
+
+def test_tensorflow_stand_ins_pass_decorators_and_raise_when_used():
+    function = tf_guard.TENSORFLOW.stub_class("tensorflow.function")
+
+    def step():
+        return 1
+
+    assert function(step) is step  # `@tf.function`
+    assert function(jit_compile=True)(step) is step  # `@tf.function(...)`
+    with pytest.raises(tf_guard.TensorFlowBlocked, match="TensorFlow is blocked"):
+        tf_guard.TENSORFLOW.stub_class("tensorflow.constant")([1, 2])
+
+
+def test_h5py_is_kept_out_with_tensorflow_as_if_not_installed():
+    # the finder block_tensorflow() installs (asked directly: this process keeps h5py)
+    with pytest.raises(ModuleNotFoundError, match="kept out of this process with TensorFlow"):
+        tf_guard._KEEP_OUT.find_spec("h5py", None)
+    with pytest.raises(ImportError):  # what thinc catches
+        tf_guard._KEEP_OUT.find_spec("h5py._hl.files", None)
+    assert tf_guard._KEEP_OUT.find_spec("numpy", None) is None

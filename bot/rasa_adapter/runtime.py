@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,17 +142,24 @@ def cache_event_types() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
-def keep_tensorflow_out(model: Path) -> None:
-    """Before Rasa is imported: no TensorFlow for a model without a TensorFlow component.
+def keep_tensorflow_out(model: Path, *, rasa_server: bool = True) -> None:
+    """Before Rasa is imported: no TensorFlow for a model without a TensorFlow component, and
+    stand-ins for the packages Rasa imports for channels, stores and plots this process does
+    not use (`bot.rasa_adapter.lean_imports`, which says how that is decided).
 
     Rasa imports TensorFlow even for a model that never uses it: 2+ s and ~450 MB a process.
-    `JAGA_ALLOW_TF=1` turns this off.
+    `JAGA_ALLOW_TF=1` turns that off, `JAGA_REAL_IMPORTS=1` the stand-ins. `rasa_server`: this
+    process is a Rasa server, whose command line (`sys.argv`, as deploy/rasa_serve.py has it
+    when it calls this) names the channels and stores it serves; False for Rasa in process.
     """
     if not os.environ.get("JAGA_ALLOW_TF"):
         from bot.rasa_adapter import tf_guard
 
         if not tf_guard.model_uses_tensorflow(model):
             tf_guard.block_tensorflow()
+    from bot.rasa_adapter import lean_imports
+
+    lean_imports.stand_in(lean_imports.rasa_server_needs(sys.argv[1:]) if rasa_server else ())
 
 
 def speed_up_rasa() -> None:
@@ -172,22 +180,53 @@ def load_agent(
     lock_store: Any = None,
 ):
     """Loads the Rasa agent once. Actions run in process unless an action server URL is given."""
-    model = latest_model(model_path)
-    keep_tensorflow_out(model)
-    quiet_rasa_logs()
-    from rasa.core.agent import Agent
-    from rasa.utils.endpoints import EndpointConfig
+    from bot.rasa_adapter import lean_imports
 
-    speed_up_rasa()
-    endpoint = (
-        EndpointConfig(url=action_server_url) if action_server_url else in_process_action_endpoint()
-    )
-    started = time.perf_counter()
-    agent = Agent.load(
-        model, action_endpoint=endpoint, tracker_store=tracker_store, lock_store=lock_store
-    )
+    model = latest_model(model_path)
+    keep_tensorflow_out(model, rasa_server=False)
+    try:
+        quiet_rasa_logs()
+        from rasa.core.agent import Agent
+        from rasa.utils.endpoints import EndpointConfig
+
+        speed_up_rasa()
+        endpoint = (
+            EndpointConfig(url=action_server_url)
+            if action_server_url
+            else in_process_action_endpoint()
+        )
+        started = time.perf_counter()
+        agent = Agent.load(
+            model, action_endpoint=endpoint, tracker_store=tracker_store, lock_store=lock_store
+        )
+    finally:
+        lean_imports.finish()  # whatever imports them from now on gets the real packages
+    share_vocabularies(agent)
     logger.info("Loaded model %s in %.1f s", model.name, time.perf_counter() - started)
     return agent
+
+
+def share_vocabularies(agent: Any) -> int:
+    """Keeps one copy of each loaded CountVectors vocabulary instead of two.
+
+    Rasa's CountVectorsFeaturizer gives the vocabulary it loads to scikit-learn's
+    CountVectorizer, which validates it and keeps a copy (`vocabulary_`, the dict `transform`
+    reads); the dict it was given (`vocabulary`) is not read again. Pointing both at the one
+    copy frees the other: Jaga's two featurisers hold about 70k n-grams, 3.7 MB of a serving
+    process (docs/benchmarks.md). Only a vocabulary equal to its copy is shared. Returns how many.
+    """
+    runner = getattr(getattr(agent, "processor", None), "graph_runner", None)
+    nodes = getattr(runner, "_instantiated_nodes", None) or {}
+    shared = 0
+    for node in nodes.values():
+        vectorizers = getattr(getattr(node, "_component", None), "vectorizers", None)
+        for vectorizer in (vectorizers or {}).values():
+            copy = getattr(vectorizer, "vocabulary_", None)
+            given = getattr(vectorizer, "vocabulary", None)
+            if isinstance(copy, dict) and given is not copy and given == copy:
+                vectorizer.vocabulary = copy
+                shared += 1
+    return shared
 
 
 async def handle_turn(
