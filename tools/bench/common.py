@@ -273,8 +273,11 @@ async def build(
     settings = settings_for(model, **changes)
     if not redis:
         return await build_assistant(settings, stats=None)
-    from bot.rasa_adapter.runtime import load_agent
+    from bot.rasa_adapter.runtime import keep_tensorflow_out, latest_model, load_agent
 
+    # The stores import Rasa's store module: under the same stand-ins load_agent applies, so
+    # this process measures what a serving process imports (bot/rasa_adapter/lean_imports.py).
+    keep_tensorflow_out(latest_model(settings.model_path), rasa_server=False)
     tracker_store, lock_store = redis_stores(redis, key_prefix)
     agent = load_agent(settings.model_path, tracker_store=tracker_store, lock_store=lock_store)
     assistant = BaseAssistant(
