@@ -28,7 +28,11 @@ MALAY_STRONG = set(
     beritahu bagitau bgtau kongsi duit bayar hantar minta mintak bogel lucah peras pemerasan
     kandungan siber cara macamana bagi bg dapat dpt ke ni tu la lah weh wei mcmne camana
     nape ape2 tengok tgk buat wat2 baca simpan dapat tak2 sila sikit banyak byk
+    ambo kawe gapo nok jupo hok dio sokmo mung tokse awok ning gok koi kome deme cek depa
+    satgi habaq hampa ekau sia bilang ndak pigi kamurang kamek kitak sik maok agik polah
+    sidak madah
     """.split()
+    # the last lines: Kelantan, Terengganu, Perak, the north, Negeri Sembilan, Sabah, Sarawak
 )
 # Words that only English writers use. Weight 2.
 ENGLISH_STRONG = set(

@@ -26,6 +26,20 @@ def test_detects_the_language_a_child_writes_in(text, lang):
     assert detect_language(text) == lang
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ambo doh naik bas gi kota bharu nok jupo ore hok kenal dale game",  # Kelantan
+        "mung tokse gi ko, dio doh tunggu",  # Terengganu
+        "sia sudah bilang ndak mau pigi",  # Sabah
+        "kamek sik maok agik, sidak polah kamek malu",  # Sarawak
+        "hampa tau dak, depa habaq satgi mai",  # the north
+    ],
+)
+def test_regional_malay_is_answered_in_malay(text):
+    assert detect_language(text) == "ms"
+
+
 @pytest.mark.parametrize("text", ["hi", "ok", "ya", "no", "😭😭", "", "123", "مرحبا"])
 def test_keeps_the_current_language_when_unsure(text):
     assert detect_language(text) is None
