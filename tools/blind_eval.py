@@ -1,7 +1,7 @@
 """What a child actually sees, on the frozen blind sets: `python -m tools.blind_eval`.
 
 The other reports score the NLU intent. This one plays every message of each frozen set
-(`tests/data/blind/*.yml`; sets 3 to 5 in `tests/data/blind/set3/` to `set5/`) through the
+(`tests/data/blind/*.yml`; sets 3 to 6 in `tests/data/blind/set3/` to `set6/`) through the
 same conversation module the front ends use (model, safety net, risk level, dialogue rules,
 actions), each in a fresh conversation, and scores the reply a child would read:
 
@@ -14,7 +14,7 @@ actions), each in a fresh conversation, and scores the reply a child would read:
 
 These sets were written blind, from situations and personas, by writers who never saw the
 training data, and are frozen: nothing is ever trained or tuned on them (`check_data` refuses
-any overlap). `quality.yml`'s `blind` and `blind_set3` to `blind_set5` sections gate the figures
+any overlap). `quality.yml`'s `blind` and `blind_set3` to `blind_set6` sections gate the figures
 in `make test`.
 
 `--real-text FILE` also measures false alarms on a plain-text file of real everyday messages
@@ -43,6 +43,7 @@ BLIND_SETS: dict[str, Path] = {
     "blind_set3": BLIND_DIR / "set3",
     "blind_set4": BLIND_DIR / "set4",
     "blind_set5": BLIND_DIR / "set5",
+    "blind_set6": BLIND_DIR / "set6",
 }
 HELP_NUMBERS = ("999", "15999")
 # What counts as the right path for each category of the blind sets.
