@@ -3,7 +3,8 @@
 A child in danger whose message is misread as "yes", "no" or "bye" (a short farewell is a
 warning sign of its own), who only asks for "help" and gets the topic menu, or whose message is
 taken for a parent's or a teacher's question, must still see Talian Kasih 15999 in that reply, in
-every language; the menus name 999 too.
+every language; the menus name 999 too. So do the law answer and the privacy note, where two
+crisis messages of blind set 6 landed.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ OPEN_REPLIES = (
     "utter_menu",
     "utter_parent_menu",
     "utter_educator_menu",
+    "utter_law",
+    "utter_privacy",
 )
-MENUS = ("utter_menu", "utter_parent_menu", "utter_educator_menu")
+MENUS = ("utter_menu", "utter_parent_menu", "utter_educator_menu", "utter_law", "utter_privacy")
 
 
 @pytest.mark.parametrize("name", OPEN_REPLIES)
