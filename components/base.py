@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -16,6 +18,20 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+
+
+def files_fingerprint(*paths: Path) -> str:
+    """A hash of the files a component's training output follows from (its code, its data).
+
+    Rasa's training cache keys a component by its class name and config only, so after an edit
+    to, say, components/spelling.yml `rasa train` would reuse the old tokens and train nothing
+    new. A component whose output during training depends on such files returns this from
+    `fingerprint_addon`, and an edit retrains it and everything after it."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).name.encode())
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class RuleComponent(GraphComponent):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any, Dict, List
 
 import numpy as np
@@ -31,6 +32,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
+
+from components.base import files_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,10 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         self._weights: np.ndarray | None = None
         self._intercept: np.ndarray | None = None
         self._classes: List[str] = []
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str | None:
+        return files_fingerprint(Path(__file__))
 
     def persist(self) -> None:
         clf = self.clf

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from typing import List
+from pathlib import Path
+from typing import Any, Dict, List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.base import RuleComponent
+from components import text as text_module
+from components.base import RuleComponent, files_fingerprint
 from components.text import normalise
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class TextNormaliser(RuleComponent):
     """Lower-cases, strips zero-width characters and shortens "plsssss" to "pls"."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str | None:
+        return files_fingerprint(Path(__file__), Path(text_module.__file__))
 
     def _normalise(self, message: Message) -> None:
         text = message.get(TEXT)

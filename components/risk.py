@@ -36,6 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.base import MessageRule, raise_intent, typed_text
 from components.intents import SAFETY_INTENTS
+from components.spelling import respell
 from components.text import normalise
 
 RISK_FILE = Path(__file__).with_name("risk.yml")
@@ -155,8 +156,20 @@ def assess(
 ) -> Risk:
     """The risk level of one message from its ranking, its final intent and its words."""
     config = config or default_config()
-    probs = _probabilities(ranking)
     normal = normalise(text or "")
+    risk = _assess_form(normal, ranking, intent, config)
+    respelt = respell(normal)  # the signals also meet "sy", "kawe" and "x" as "saya" and "tak"
+    if respelt != normal:
+        other = _assess_form(respelt, ranking, intent, config)
+        if other.score > risk.score:  # the other spelling can only raise the level
+            risk = other
+    return risk
+
+
+def _assess_form(
+    normal: str, ranking: Sequence[Dict[str, Any]], intent: str | None, config: RiskConfig
+) -> Risk:
+    probs = _probabilities(ranking)
     found: List[Signal] = [s for s in config.signals if s.regex.search(normal)]
     names = {s.name for s in found}
     found = [s for s in found if not names.intersection(s.unless)]

@@ -36,6 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.base import MessageRule, raise_intent, typed_text
 from components.intents import SAFETY_INTENTS
+from components.spelling import respell
 from components.text import clean, normalise
 
 PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
@@ -322,13 +323,31 @@ class PatternSet:
         forms = matching_forms(text)
         if not forms:
             return None
-        indices = self.candidates(forms) if prefilter else range(len(self.patterns))
+        # The message re-spelt ("sy", "sia", "kawe" -> "saya"; components/spelling.yml) is
+        # tried too, so a pattern meets chat and regional spellings it does not list. Guards
+        # are written for the spellings people use, so a weak match found only in the re-spelt
+        # form also yields to any guard of its category that matches the message as written.
+        respelt = respell(forms[0])
+        extra = [respelt] if respelt not in forms else []
+        indices = self.candidates(forms + extra) if prefilter else range(len(self.patterns))
         # Patterns are stored category by category in priority order: the first hit wins.
         for index in indices:
-            found = self._match_entry(self.patterns[index], forms)
+            entry = self.patterns[index]
+            found = self._match_entry(entry, forms)
+            if found is None and extra:
+                found = self._match_entry(entry, extra)
+                if (
+                    found is not None
+                    and not entry.strong
+                    and self._guarded_anywhere(entry.category, forms)
+                ):
+                    found = None
             if found is not None:
                 return found
         return None
+
+    def _guarded_anywhere(self, category: str, forms: Sequence[str]) -> bool:
+        return any(g.regex.search(f) for g in self._guards_by_category[category] for f in forms)
 
 
 _WORDS = re.compile(r"[^\W_]+")

@@ -146,6 +146,58 @@ def test_chinese_is_split_into_characters_for_the_model():
     assert [(t.start, t.end) for t in tokens][2] == (2, 7)
 
 
+def test_chinese_words_beside_latin_ones_are_not_dropped_as_emoji():
+    """Rasa's whitespace tokenizer drops a word its emoji pattern matches in full, and that
+    pattern covers every Han character: Malaysian Mandarin with a Latin word or a number beside
+    a space-separated Chinese phrase lost the phrase ("死定了" below) before the model saw it."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.tokenizer import HanSplittingTokenizer
+
+    tokenizer = HanSplittingTokenizer(HanSplittingTokenizer.get_default_config())
+    for text, wanted in [
+        ("明天uasa数学 死定了 😂", ["明", "天", "uasa", "数", "学", "死", "定", "了"]),
+        ("他说 ok 了", ["他", "说", "ok", "了"]),
+        ("我好怕 他在楼下", ["我", "好", "怕", "他", "在", "楼", "下"]),
+    ]:
+        tokens = tokenizer.tokenize(Message(data={"text": text}), "text")
+        assert [t.text for t in tokens] == wanted, text
+        assert all(text[t.start : t.end] == t.text for t in tokens)
+
+
+def test_chat_spellings_meet_one_spelling_in_the_model_and_keep_the_text():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.spelling import spellings
+    from components.tokenizer import HanSplittingTokenizer
+
+    tokenizer = HanSplittingTokenizer(
+        {**HanSplittingTokenizer.get_default_config(), "respell": True}
+    )
+    short = tokenizer.tokenize(Message(data={"text": "sy x nk blk umah, u r my frend pls"}), "text")
+    full = tokenizer.tokenize(
+        Message(data={"text": "saya tak nak balik rumah, you are my frend please"}), "text"
+    )
+    assert [t.lemma for t in short] == [t.lemma for t in full]
+    assert [t.text for t in short][:3] == ["sy", "x", "nk"]  # what was written stays
+    table = spellings()
+    # words a child in danger writes are never turned into something else
+    for word in ("die", "hang", "cam", "kill", "mati", "bunuh", "pills", "rope", "sick", "tok"):
+        assert word not in table, word
+
+
+def test_a_spelling_listed_twice_is_refused(tmp_path):
+    from components.spelling import spellings
+
+    path = tmp_path / "spelling.yml"
+    path.write_text("canonical:\n  tak: [x]\n  kali: [x]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'x'"):
+        spellings.__wrapped__(path)
+    path.write_text("canonical:\n  tak: [x]\n  x: [ex]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'x'"):
+        spellings.__wrapped__(path)
+
+
 # --- Ages in Mandarin and Tamil -------------------------------------------------------------
 
 _ZH_TA_OWN_AGES = [

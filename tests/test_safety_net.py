@@ -542,3 +542,25 @@ def forms(text):
 
 def classify_form(text):
     return forms(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bapa sia pukul sia pakai hos paip, kaki sia bengkak",  # Sabah "sia" for "saya"
+        "ayoh pukul kawe guno tali pinggang sampai lebam",  # Kelantan "kawe"
+        "abah pukul sy dgn rotan tiap hari",  # chat "sy", "dgn"
+    ],
+)
+def test_patterns_meet_regional_and_chat_spellings(text):
+    """A pattern written with "saya" and "dengan" also meets "sia", "kawe", "sy" and "dgn"
+    (components/spelling.yml), without anyone listing every spelling in every pattern."""
+    found = classify(text)
+    assert found is not None and found.category == "crisis", (text, found)
+
+
+def test_a_guard_still_silences_a_match_found_only_in_the_respelt_message():
+    # "bagitau" is re-spelt "bagitahu"; the friend's-crush guard is written for the former.
+    text = "kawan aku cakap jangan bagitau orang dia crush kat budak kelas sebelah"
+    found = classify(text)
+    assert found is None or found.category != "disclose_grooming", found

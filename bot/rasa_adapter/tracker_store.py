@@ -13,6 +13,15 @@ tracker unchanged.
 writes the tracker as Rasa would (same serialisation, key, expiry and event streaming); in every
 other case it calls Rasa's `save`, which merges. deploy/endpoints.redis.yml names it as the
 tracker store's `type`.
+
+The other usual case is the tracker `retrieve` cut short: it splits the stored conversation at
+each `action_session_start` and hands back the last part, so the tracker saved after the turn
+lacks the earlier sessions and whatever came before the session start. Every Telegram
+conversation meets it on every turn: a message with metadata (the front end's language hint)
+that starts a session makes Rasa store `SlotSet(session_started_metadata)` *before*
+`action_session_start`. Rasa's merge then writes the stored events followed by the tracker's
+later ones; that is what is written here too, from the stored JSON, without the merge (which
+compared every new event with every stored one: a fifth of a Telegram front end's CPU).
 """
 
 from __future__ import annotations
@@ -30,37 +39,51 @@ class AppendingRedisTrackerStore(RedisTrackerStore):
         """Saves the conversation as `RedisTrackerStore.save` does."""
         key = self.key_prefix + tracker.sender_id
         stored = self.red.get(key)
-        if stored is not None and not self._only_appends(stored, tracker):
-            await super().save(tracker, timeout)  # reads it again and merges
-            return
+        serialised = self.serialise_tracker(tracker) if stored is None else None
+        if stored is not None:
+            serialised = self._appended(stored, tracker)
+            if serialised is None:
+                await super().save(tracker, timeout)  # reads it again and merges
+                return
         await self.stream_events(tracker)
         if not timeout and self.record_exp:
             timeout = self.record_exp
-        self.red.set(key, self.serialise_tracker(tracker), ex=timeout)
+        self.red.set(key, serialised, ex=timeout)
 
-    def _only_appends(self, stored: str | bytes, tracker: Any) -> bool:
-        """True when Rasa's `_merge_trackers` would return `tracker` as it is: the stored
-        events, as dicts, are the tracker's first events, and replaying the tracker up to the
-        last stored event's timestamp (`travel_back_in_time`, which stops at the first later
-        event) gives exactly those events. False for anything else, unreadable JSON included:
-        Rasa's own `save` then decides (and raises what it raises)."""
+    def _appended(self, stored: str | bytes, tracker: Any) -> str | None:
+        """What Rasa's `save` would write, when it can be told from the stored JSON as plain
+        dicts: the stored events are `lead + prefix`, `prefix` being the tracker's first events
+        (`lead` is empty, or the events before the session start that `retrieve` left out),
+        no stored event is later than the last of them, and every other event of the tracker
+        is later and appears once. Rasa's `_merge_trackers` then returns the tracker as it is
+        (no `lead`) or the stored events followed by the tracker's others, which is `lead` +
+        the tracker. None for anything else, unreadable JSON included: Rasa's own `save` then
+        decides (and raises what it raises)."""
         try:
             prior = json.loads(stored).get("events", [])
             if not isinstance(prior, list):
-                return False
+                return None
             if not prior:
-                return True  # `_merge_trackers` keeps the new tracker
+                return self.serialise_tracker(tracker)  # `_merge_trackers` keeps the tracker
             if self.max_event_history is not None:
-                return False  # the stored tracker would be read back cut short
-            events = list(tracker.events)
-            count = len(prior)
-            if len(events) < count:
-                return False
-            if not all(event.as_dict() == old for event, old in zip(events, prior, strict=False)):
-                return False
-            last = events[count - 1].timestamp
-            if any(event.timestamp > last for event in events[:count]):
-                return False
-            return count == len(events) or events[count].timestamp > last
+                return None  # the stored tracker would be read back cut short
+            dicts = [event.as_dict() for event in tracker.events]
+            if not dicts:
+                return None
+            lead = next((i for i, old in enumerate(prior) if old == dicts[0]), None)
+            if lead is None:
+                return None
+            count = len(prior) - lead
+            if len(dicts) < count or dicts[:count] != prior[lead:]:
+                return None
+            last = dicts[count - 1]["timestamp"]
+            if any(old.get("timestamp", last) > last for old in prior):
+                return None  # (also what `travel_back_in_time` would have cut)
+            others = dicts[count:]
+            if any(new["timestamp"] <= last for new in others):
+                return None
+            if lead and len({json.dumps(new, sort_keys=True) for new in others}) < len(others):
+                return None  # the merge would drop a repeated event
+            return json.dumps({"events": prior[:lead] + dicts, "name": tracker.sender_id})
         except Exception:  # noqa: BLE001 - Rasa's save handles (or raises) whatever this is
-            return False
+            return None
