@@ -59,6 +59,8 @@ def test_everyday_words_for_places_and_emptiness_alone_are_not_worrying(text):
         "saya rasa macam beban je kat family",
         "hidup aku dah tak guna",
         "standing on the roof, nobody cares anyway",  # a place beside distress
+        "i've decided. saturday.",  # a decision and a day, and nothing else
+        "dah decide. esok.",
     ],
 )
 def test_the_same_words_about_oneself_still_get_a_check_in(text):
@@ -77,6 +79,7 @@ def test_game_talk_is_calmed_down():
         "the kakak from the drawing game will fetch me at the mall today 4pm, don't tell mum",
         "abang dari free fire nak jemput aku kat pagar sekolah, jgn bgtau mak",
         "my online friend is picking me up from tuition tonight, my parents don't know",
+        "bf online ajak lari rumah esok pagi",  # running away with someone known online
     ],
 )
 def test_meeting_someone_known_only_online_gets_at_least_a_check_in(text):
@@ -94,6 +97,8 @@ def test_meeting_someone_known_only_online_gets_at_least_a_check_in(text):
         "planning a surprise party for mum, don't tell her ok",
         "you can have my old textbooks, i don't need them after spm",
         "gg the guy in the game carried us lol",
+        "dah decide nak pergi pasar sabtu ni",  # a decision and a day, about the market
+        "cikgu suruh lari 2.4km esok",
     ],
 )
 def test_a_parent_pickup_a_surprise_or_old_books_alone_are_not_worrying(text):
