@@ -254,3 +254,16 @@ def test_reads_the_writers_own_age_in_mandarin_and_tamil(text, age):
 @pytest.mark.parametrize("text", _ZH_TA_NOT_THE_WRITERS_AGE)
 def test_ignores_other_peoples_ages_and_other_numbers_in_mandarin_and_tamil(text):
     assert extract_age(text) is None
+
+
+def test_editing_the_spellings_retrains_the_model(tmp_path, monkeypatch):
+    """Rasa's training cache keys a component by class and config only; the tokenizer adds a
+    hash of its files, so an edit to components/spelling.yml is not served from the cache."""
+    import components.tokenizer as tokenizer_module
+    from components.spelling import SPELLING_FILE
+
+    before = tokenizer_module.HanSplittingTokenizer.fingerprint_addon({})
+    edited = tmp_path / "spelling.yml"
+    edited.write_text(SPELLING_FILE.read_text(encoding="utf-8") + "  tidur: [tdo]\n", "utf-8")
+    monkeypatch.setattr(tokenizer_module, "SPELLING_FILE", edited)
+    assert tokenizer_module.HanSplittingTokenizer.fingerprint_addon({}) != before

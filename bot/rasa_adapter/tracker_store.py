@@ -2,26 +2,23 @@
 
 Rasa 3.6's `RedisTrackerStore.save` reads the stored tracker back on every save, rebuilds it as
 a `DialogueStateTracker` (every event deserialised and replayed), replays the new tracker up to
-the stored one's last event (`_merge_trackers`, `travel_back_in_time`) and compares the two,
-then writes the whole tracker: about 15% of a Telegram front end's CPU per update. The merge is
-there for a tracker that holds only the latest session (`retrieve` returns no more), whose
-earlier sessions must be kept. In the usual case, the same session with a turn appended, the
-stored events are the first events of the tracker being saved and the merge returns that
-tracker unchanged.
+the stored one's last event (`_merge_trackers`, `travel_back_in_time`), compares the two and
+writes the merged tracker. In the two usual cases the result can be told from the stored JSON:
 
-`AppendingRedisTrackerStore` recognises that case on the stored JSON, as plain dicts, and then
-writes the tracker as Rasa would (same serialisation, key, expiry and event streaming); in every
-other case it calls Rasa's `save`, which merges. deploy/endpoints.redis.yml names it as the
-tracker store's `type`.
+- the same session with a turn appended: the stored events are the tracker's first events, and
+  the merge returns the tracker unchanged;
+- a tracker that `retrieve` handed back cut short (it splits the conversation at each
+  `action_session_start` and returns the last part): the stored events are the earlier part
+  followed by the tracker's first events, and the merge writes the stored events followed by
+  the tracker's later ones. Every Telegram turn is this case: a message with metadata (the
+  front end's language hint) that starts a session makes Rasa store
+  `SlotSet(session_started_metadata)` *before* `action_session_start`.
 
-The other usual case is the tracker `retrieve` cut short: it splits the stored conversation at
-each `action_session_start` and hands back the last part, so the tracker saved after the turn
-lacks the earlier sessions and whatever came before the session start. Every Telegram
-conversation meets it on every turn: a message with metadata (the front end's language hint)
-that starts a session makes Rasa store `SlotSet(session_started_metadata)` *before*
-`action_session_start`. Rasa's merge then writes the stored events followed by the tracker's
-later ones; that is what is written here too, from the stored JSON, without the merge (which
-compared every new event with every stored one: a fifth of a Telegram front end's CPU).
+`AppendingRedisTrackerStore` recognises both on the stored JSON, as plain dicts, and writes what
+the merge would (same serialisation, key, expiry and event streaming); anything else goes
+through Rasa's `save`. The merge was a fifth of a Telegram front end's CPU (py-spy);
+tests/test_tracker_store.py compares what both stores leave in Redis, turn by turn.
+deploy/endpoints.redis.yml names it as the tracker store's `type`.
 """
 
 from __future__ import annotations
