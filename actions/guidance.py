@@ -108,6 +108,10 @@ class ActionReport(Action):
         return clear_topic(tracker)
 
 
+# Typed topics whose writer is not the one being bullied.
+NOT_THE_TARGET = frozenset({"bystander", "i_bullied"})
+
+
 class ActionCyberbullying(Action):
     def name(self) -> str:
         return "action_cyberbullying"
@@ -120,8 +124,11 @@ class ActionCyberbullying(Action):
             dispatcher.utter_message(response=f"utter_cyberbullying_{button}")
         else:
             # A typed message gets the general answer (with the topic buttons), then the topic.
-            dispatcher.utter_message(response="utter_cyberbullying")
+            # The general answer speaks to the child being bullied ("never your fault"), so a
+            # child telling about a friend, or who did the bullying, gets their own answer only.
             typed = words_topic(tracker, "cyberbullying")
+            if typed not in NOT_THE_TARGET:
+                dispatcher.utter_message(response="utter_cyberbullying")
             if typed:
                 dispatcher.utter_message(response=f"utter_cyberbullying_{typed}")
         send_referrals(dispatcher, tracker, "cyberbullying")

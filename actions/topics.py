@@ -132,8 +132,12 @@ _WORDS: dict[str, tuple[tuple[str, str], ...]] = {
         ),
         (
             "bystander",
-            r"\bmy friend (?:is|was|keeps) (?:being |getting )?bullied\b|\bsaw (?:someone|a kid)"
-            r"|\bkawan (?:aku|saya) kena buli\b|\bnampak (?:orang|budak) kena buli\b",
+            r"\b(?:my|a|our) (?:best )?(?:friend|bestie|bff|classmate|cousin|deskmate)s? (?:is|are"
+            r"|was|were|keeps?|gets?) (?:being |getting |always |still )?"
+            r"(?:bullied|picked on|harassed|mocked|humiliated)\b|\bsaw (?:someone|a kid)"
+            r"|\b(?:kawan|member|classmate|sepupu) (?:baik )?(?:aku|saya|sy|i|ku) (?:selalu |asyik "
+            r"|tengah |sedang )?(?:kena buli|dibuli|kena ejek|diejek|kena kutuk)\b"
+            r"|\bnampak (?:orang|budak|kawan) (?:kena buli|dibuli)\b",
         ),
         ("law", r"\billegal\b|\bcrime\b|\bagainst the law\b|\bjenayah\b|\bundang-undang\b"),
     ),

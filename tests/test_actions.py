@@ -684,6 +684,23 @@ async def test_typed_cyberbullying_gets_the_general_answer_then_the_topic():
     assert len(messages[0]["buttons"]) == 7
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "topic"),
+    [
+        ("en", "my friend is being bullied in our class group chat, what can i do", "bystander"),
+        ("ms", "kawan baik saya selalu dibuli dalam group kelas", "bystander"),
+        ("en", "i was the bully in our group chat and now i feel bad", "i_bullied"),
+    ],
+)
+async def test_a_child_who_is_not_the_target_is_not_told_it_is_not_their_fault(lang, text, topic):
+    tracker = make_tracker(lang=lang, intent="ask_cyberbullying", text=text)
+    messages, _ = await run(ActionCyberbullying(), tracker)
+    assert names(messages)[0] == f"utter_cyberbullying_{topic}"
+    assert "utter_cyberbullying" not in names(messages)
+    assert not any("never your fault" in (m.get("text") or "") for m in messages)
+    assert messages[-1]["text"].startswith(("Where to get help:", "Tempat"))
+
+
 async def test_the_school_route_and_the_threats_answer_give_their_ways_to_report():
     school, _ = await run(ActionCyberbullying(), make_tracker(topic="school"))
     assert "014-800 9325" in school[0]["text"] and "Aduan Buli" in school[-1]["text"]
