@@ -45,6 +45,9 @@ PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
 CATEGORIES: Tuple[str, ...] = SAFETY_INTENTS
 PRIORITY: Dict[str, int] = {name: len(CATEGORIES) - i for i, name in enumerate(CATEGORIES)}
 
+# The model's confidence in a disclosure above which only a crisis pattern may replace it.
+SURE_DISCLOSURE = 0.5
+
 # Longer texts are matched on their first and last stretch only: a disclosure in a huge paste
 # is still found near either end, and the time per message stays bounded.
 MAX_MATCH_CHARS = 6000
@@ -577,6 +580,17 @@ class SafetyNet(MessageRule):
         current = message.get(INTENT) or {}
         current_name = current.get(INTENT_NAME_KEY)
         if priority(found.category) <= priority(current_name):
+            return
+        if (
+            found.span == (0, 0)
+            and found.category != CATEGORIES[0]
+            and current_name in CATEGORIES
+            and float(current.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= SURE_DISCLOSURE
+        ):
+            # The model already chose a disclosure path and is sure of it; a pattern that only
+            # finds words together (an ^(?=..)(?=..) pattern: gifts, "money" and a photo request
+            # read as "pay or photo") does not move it to another disclosure. A phrase pattern
+            # ("he'll post it unless I pay") and every crisis pattern still do.
             return
         raise_intent(message, found.category)
         message.set(

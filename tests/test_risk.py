@@ -80,6 +80,9 @@ def test_game_talk_is_calmed_down():
         "abang dari free fire nak jemput aku kat pagar sekolah, jgn bgtau mak",
         "my online friend is picking me up from tuition tonight, my parents don't know",
         "bf online ajak lari rumah esok pagi",  # running away with someone known online
+        "the discord guy is waiting for me at the bus stop now",  # the platform first
+        "abg ML tu dah kat pagar sekolah",
+        "otw jumpa dia, mak ingat aku kat tuisyen",  # on the way, the parents think otherwise
     ],
 )
 def test_meeting_someone_known_only_online_gets_at_least_a_check_in(text):
@@ -99,9 +102,47 @@ def test_meeting_someone_known_only_online_gets_at_least_a_check_in(text):
         "gg the guy in the game carried us lol",
         "dah decide nak pergi pasar sabtu ni",  # a decision and a day, about the market
         "cikgu suruh lari 2.4km esok",
+        "beli ubat demam satu papan kat farmasi",  # buying medicine, not swallowing it
+        "my ML friend and i lost 5 games in a row lol",  # a friend from a game, no meeting
     ],
 )
 def test_a_parent_pickup_a_surprise_or_old_books_alone_are_not_worrying(text):
+    assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text", ["telan ubat selsema satu papan tadi, pening", "took a whole bottle of my cough syrup"]
+)
+def test_a_whole_strip_or_bottle_swallowed_gets_at_least_a_check_in(text):
+    risk = assess(text, ranking(out_of_scope=0.9), "out_of_scope")
+    assert risk.level in ("concern", "danger") and "method" in risk.signals
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("my stepdad locks the fridge so i cant eat", "home"),  # food locked away
+        ("dah dua hari tak makan, dapur kena kunci", "home"),
+        ("他身上都是藤条的痕，昨晚又被锁在门外", "home"),  # rattan marks, locked out
+        ("yaro door thattraanga, naan thaniya", "person"),  # someone knocking, alone
+        ("he's waiting at the lobby and his face doesnt match his tiktok", "person"),  # a catfish
+        ("ML la kenal oru anna, ipo school gate la wait panraan", "person"),
+    ],
+)
+def test_harm_at_home_and_danger_told_in_other_words_get_a_check_in(text, kind):
+    risk = assess(text, ranking(out_of_scope=0.9), "out_of_scope")
+    assert risk.level in ("concern", "danger") and risk.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lupa kunci dapur semalam, kucing masuk",  # forgot to lock the kitchen
+        "amma school gate la wait panraanga",  # mum waiting at the gate
+        "my face doesnt match my passport photo lol",
+    ],
+)
+def test_the_same_words_in_everyday_life_are_not_worrying(text):
     assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level == "none"
 
 

@@ -365,6 +365,17 @@ def test_component_raises_sextortion_over_grooming(net):
     assert message.get("intent")["name"] == "disclose_sextortion"
 
 
+@pytest.mark.parametrize(("confidence", "expected"), [(0.9, "disclose_grooming"), (0.3, None)])
+def test_gifts_and_a_photo_request_do_not_move_a_sure_grooming_reading(net, confidence, expected):
+    # "pay or photo" only finds words together (money, a demand, a photo): the model's sure
+    # grooming reading stands; an unsure one is still raised to sextortion.
+    text = "abang tu bagi duit topup, dia nak gambar aku pakai baju tidur"
+    assert classify(text).pattern == "sextortion.pay_or_photo"
+    message = _message(text, "disclose_grooming", confidence)
+    net.process([message])
+    assert message.get("intent")["name"] == (expected or "disclose_sextortion")
+
+
 def test_component_keeps_an_equal_intent_and_its_confidence(net):
     message = _message("dia ugut sebar gambar aku kalau x bayar", "disclose_sextortion", 0.42)
     net.process([message])
