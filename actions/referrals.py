@@ -39,6 +39,9 @@ SERVES = ("child", "parent", "anyone")
 STATUSES = ("verified", "dated", "unverified")
 TOPICS = (
     "crisis",
+    "crisis_self_harm",  # the crisis reply's list, by the situation the risk signals name
+    "crisis_person",
+    "crisis_home",
     "sextortion",
     "grooming",
     "abuse_content",

@@ -69,7 +69,8 @@ class ActionCrisis(Action):
         else:
             first = when_buddy_bear_closed("utter_crisis_help")
         dispatcher.utter_message(response=first)
-        send_referrals(dispatcher, tracker, "crisis", exclude=CRISIS_FIRST_LINE)
+        topic = f"crisis_{kind}" if kind is not None else "crisis"
+        send_referrals(dispatcher, tracker, topic, exclude=CRISIS_FIRST_LINE)
         dispatcher.utter_message(response="utter_crisis_stay")
         asked = kind == "self_harm" and not is_adult_helper(tracker)
         if asked:

@@ -150,6 +150,27 @@ async def test_crisis_for_a_known_adult_leaves_out_buddy_bear():
     assert "999" in messages[0]["text"]
 
 
+@pytest.mark.parametrize(
+    ("kind", "listed", "left_out"),
+    [
+        ("self_harm", "Befrienders", "OSCC"),  # a line that listens, not care after an assault
+        ("person", "OSCC", "Befrienders"),  # someone waiting outside: not a suicide line
+        ("home", "OSCC", "Befrienders"),
+        (None, "Befrienders", None),  # situation unknown: both
+    ],
+)
+async def test_the_crisis_referrals_fit_the_situation(kind, listed, left_out):
+    entities = [{"entity": "crisis_kind", "value": kind}] if kind else []
+    messages, _ = await run(ActionCrisis(), make_tracker(intent="crisis", entities=entities))
+    text = all_text(messages)
+    assert "999" in messages[0]["text"] and "15999" in messages[0]["text"]
+    assert listed in text
+    if left_out:
+        assert left_out not in text
+    else:
+        assert "OSCC" in text
+
+
 async def test_crisis_in_malay():
     messages, _ = await run(ActionCrisis(), make_tracker(lang="ms"))
     assert messages[0]["text"].startswith("Kalau kamu dalam bahaya sekarang, telefon 999")
