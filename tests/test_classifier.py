@@ -54,3 +54,34 @@ def test_loaded_model_predicts_what_scikit_learn_predicts(tmp_path):
     assert loaded._weights is not None
     assert loaded._weights.dtype == np.float32 and loaded._weights.flags.c_contiguous
     assert loaded._weights.shape == (40, len(INTENTS))
+
+
+def test_features_of_several_featurizers_score_as_rasa_stacks_them(tmp_path):
+    # Word and character n-grams arrive as two sparse matrices; the lean path multiplies each
+    # by its slice of the weights, Rasa's stacks them first: the same ranking either way.
+    rng = np.random.default_rng(3)
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("classifier")
+    context = ExecutionContext(GraphSchema({}), "classifier")
+    config = FastLogisticRegressionClassifier.get_default_config()
+
+    def two_blocks(row: np.ndarray, intent: str | None = None) -> Message:
+        m = Message(data={TEXT: "x", **({INTENT: intent} if intent else {})})
+        for origin, part in (("words", row[:25]), ("chars", row[25:])):
+            matrix = scipy.sparse.coo_matrix(part.reshape(1, -1))
+            m.add_features(Features(matrix, FEATURE_TYPE_SENTENCE, TEXT, origin))
+        return m
+
+    centres = rng.poisson(1.0, size=(len(INTENTS), 40)).astype(float)
+    rows = [(rng.poisson(centres[i % 4]).astype(float), INTENTS[i % 4]) for i in range(120)]
+    trained = FastLogisticRegressionClassifier.create(config, storage, resource, context)
+    trained.train(TrainingData([two_blocks(r, i) for r, i in rows]))
+    loaded = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+
+    tests = [two_blocks(rng.poisson(centres[i % 4]).astype(float)) for i in range(20)]
+    lean = loaded._scores(tests, loaded._weights)
+    stacked = np.asarray(loaded._create_X(tests).astype(np.float32) @ loaded._weights)
+    assert np.allclose(lean, stacked, atol=1e-4)
+    expected = trained.clf.predict_proba(trained._create_X(tests))
+    for m, probs in zip(loaded.process(tests), expected, strict=True):
+        assert m.get(INTENT)["name"] == trained.clf.classes_[int(np.argmax(probs))]

@@ -30,3 +30,21 @@ def test_a_stored_conversation_comes_back_event_for_event():
     ]
     restored = [Event.from_parameters(e.as_dict()) for e in events]
     assert restored == events
+
+
+def test_an_action_servers_malformed_reply_is_still_refused():
+    # Over the network the prepared check stays; in this process rasa-sdk built the reply.
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.rasa_adapter.runtime import cache_action_validation, in_process_action_endpoint
+
+    cache_action_validation()
+    malformed = {"events": "not a list", "responses": []}
+    remote = RemoteAction("action_crisis", EndpointConfig(url="http://actions:5055/webhook"))
+    with pytest.raises(jsonschema.ValidationError):
+        remote._validate_action_result(malformed)
+    assert remote._validate_action_result({"events": [], "responses": []})
+    local = RemoteAction("action_crisis", in_process_action_endpoint())
+    assert local._validate_action_result({"events": [], "responses": []})
