@@ -71,8 +71,10 @@ class ActionCrisis(Action):
         dispatcher.utter_message(response=first)
         topic = f"crisis_{kind}" if kind is not None else "crisis"
         send_referrals(dispatcher, tracker, topic, exclude=CRISIS_FIRST_LINE)
-        dispatcher.utter_message(response="utter_crisis_stay")
-        asked = kind == "self_harm" and not is_adult_helper(tracker)
+        adult = is_adult_helper(tracker)
+        if not adult:  # "go to an adult you feel safe with" is for the child, not the parent
+            dispatcher.utter_message(response="utter_crisis_stay")
+        asked = kind == "self_harm" and not adult
         if asked:
             dispatcher.utter_message(response="utter_crisis_ask_direct")
         return [SlotSet("asked_self_harm", asked)]

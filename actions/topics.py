@@ -107,8 +107,11 @@ _WORDS: dict[str, tuple[tuple[str, str], ...]] = {
     "cyberbullying": (
         (
             "i_bullied",
-            r"\b(?:i|i've|i have)\s+(?:was\s+)?(?:bullied|been bullying|bully)\s+(?:someone|him|her"
-            r"|them|a)\b|\bi was the bully\b|\b(?:aku|saya)\s+(?:yang\s+)?(?:buli|membuli)\b",
+            # Active voice only: "i was bullied a lot" is the child being bullied.
+            r"\b(?:i|i've|i have|i had)\s+(?:bullied|been bullying|was bullying|bully)\s+"
+            r"(?:someone|him|her|them|a|my|this|that|other|people|kids?)\b"
+            r"|\bi was the (?:bully|one (?:who|that) (?:bullied|was bullying))\b"
+            r"|\b(?:aku|saya)\s+(?:yang\s+)?(?:buli|membuli)\b",
         ),
         (
             "fake_account",

@@ -113,30 +113,32 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         sentence matrix, side by side: each is multiplied by its slice of the weights. With
         dense features, or features that do not fit the weights, Rasa's path is taken.
         """
-        rows = []
-        for message in messages:
-            blocks = [
-                f.features
-                for f in message.features
-                if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE
-            ]
-            if not blocks or not all(scipy.sparse.issparse(b) for b in blocks):
-                break
-            if sum(b.shape[1] for b in blocks) != weights.shape[0]:
-                break
-            row = np.zeros(weights.shape[1], dtype=np.float32)
-            start = 0
-            for block in blocks:
-                width = block.shape[1]
-                row += np.asarray(
-                    block.tocsr().astype(np.float32) @ weights[start : start + width]
-                ).ravel()
-                start += width
-            rows.append(row)
-        else:
-            return np.vstack(rows) if rows else np.zeros((0, weights.shape[1]), np.float32)
-        X = self._create_X(messages)
-        return np.asarray(X.astype(np.float32) @ weights)
+        rows = [self._lean_row(message, weights) for message in messages]
+        lean = [row for row in rows if row is not None]
+        if len(lean) == len(rows):
+            return np.vstack(lean) if lean else np.zeros((0, weights.shape[1]), np.float32)
+        return np.asarray(self._create_X(messages).astype(np.float32) @ weights)
+
+    @staticmethod
+    def _lean_row(message: Message, weights: np.ndarray) -> np.ndarray | None:
+        """One message's scores from its featurizers' sparse sentence matrices, or None."""
+        blocks = [
+            f.features
+            for f in message.features
+            if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE
+        ]
+        if not blocks or not all(scipy.sparse.issparse(b) for b in blocks):
+            return None
+        if sum(b.shape[1] for b in blocks) != weights.shape[0]:
+            return None
+        row = np.zeros(weights.shape[1], dtype=np.float32)
+        start = 0
+        for block in blocks:
+            width = block.shape[1]
+            part = block.tocsr().astype(np.float32) @ weights[start : start + width]
+            row += np.asarray(part).ravel()
+            start += width
+        return row
 
     def process(self, messages: List[Message]) -> List[Message]:
         """The most likely intent and the ranking, as Rasa's `process` sets them."""

@@ -69,6 +69,8 @@ class Match:
     category: str
     pattern: str
     span: Tuple[int, int] = (0, 0)
+    # An ^(?=..)(?=..) pattern: it finds words together anywhere, not a phrase (no span).
+    words_together: bool = False
 
     def as_dict(self) -> Dict[str, Any]:
         return {"category": self.category, "pattern": self.pattern}
@@ -316,7 +318,7 @@ class PatternSet:
                     break
                 start, end = (-1, -1) if spanless else m.span()
                 if entry.strong or not self._guarded(entry.category, text, start, end):
-                    return Match(entry.category, entry.id, (max(start, 0), max(end, 0)))
+                    return Match(entry.category, entry.id, (max(start, 0), max(end, 0)), spanless)
                 if spanless:
                     break
                 position = start + 1
@@ -582,7 +584,7 @@ class SafetyNet(MessageRule):
         if priority(found.category) <= priority(current_name):
             return
         if (
-            found.span == (0, 0)
+            found.words_together
             and found.category != CATEGORIES[0]
             and current_name in CATEGORIES
             and float(current.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= SURE_DISCLOSURE

@@ -143,6 +143,15 @@ async def test_crisis_then_stays_with_the_child_and_never_dead_ends():
     assert last["buttons"]
 
 
+async def test_a_parent_in_a_crisis_is_not_told_to_find_an_adult():
+    messages, _ = await run(ActionCrisis(), make_tracker(mode="parent"))
+    assert messages[0]["response"] == "utter_crisis_parent"
+    assert "999" in messages[0]["text"]
+    assert "utter_crisis_stay" not in names(messages)
+    assert "adult you feel safe with" not in all_text(messages)
+    assert messages[-1]["buttons"]  # the referrals' Menu: never a dead end
+
+
 async def test_crisis_for_a_known_adult_leaves_out_buddy_bear():
     messages, _ = await run(ActionCrisis(), make_tracker(age=30))
     assert messages[0]["response"] == "utter_crisis_help_adult"
@@ -720,6 +729,18 @@ async def test_a_child_who_is_not_the_target_is_not_told_it_is_not_their_fault(l
     assert "utter_cyberbullying" not in names(messages)
     assert not any("never your fault" in (m.get("text") or "") for m in messages)
     assert messages[-1]["text"].startswith(("Where to get help:", "Tempat"))
+
+
+@pytest.mark.parametrize(
+    "text", ["i was bullied a lot at school this year", "i was bullied them all laughed at me"]
+)
+async def test_a_child_who_was_bullied_is_told_it_is_not_their_fault(text):
+    # "I was bullied" is the child being bullied, not the child who bullied.
+    tracker = make_tracker(intent="ask_cyberbullying", text=text)
+    messages, _ = await run(ActionCyberbullying(), tracker)
+    assert names(messages)[0] == "utter_cyberbullying"
+    assert "utter_cyberbullying_i_bullied" not in names(messages)
+    assert "never your fault" in messages[0]["text"]
 
 
 async def test_the_school_route_and_the_threats_answer_give_their_ways_to_report():
