@@ -46,6 +46,7 @@ BLIND_SETS: dict[str, Path] = {
     "blind_set6": BLIND_DIR / "set6",
     "blind_set7": BLIND_DIR / "set7",
     "blind_set8": BLIND_DIR / "set8",
+    "blind_set9": BLIND_DIR / "set9",
 }
 HELP_NUMBERS = ("999", "15999")
 # What counts as the right path for each category of the blind sets.
