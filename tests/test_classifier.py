@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -85,3 +86,45 @@ def test_features_of_several_featurizers_score_as_rasa_stacks_them(tmp_path):
     expected = trained.clf.predict_proba(trained._create_X(tests))
     for m, probs in zip(loaded.process(tests), expected, strict=True):
         assert m.get(INTENT)["name"] == trained.clf.classes_[int(np.argmax(probs))]
+
+
+def test_normalised_features_make_confidence_independent_of_length(tmp_path):
+    # The same words said five times over (a long, rambling message) must not make the model
+    # surer: with `binary_l2` the confidence is the same; with raw counts it climbs.
+    rng = np.random.default_rng(11)
+    centres = rng.poisson(1.0, size=(len(INTENTS), 40)).astype(float)
+    rows = [(rng.poisson(centres[i % 4]).astype(float), INTENTS[i % 4]) for i in range(160)]
+    tests = [rng.poisson(centres[i % 4]).astype(float) for i in range(12)]
+    context = ExecutionContext(GraphSchema({}), "classifier")
+
+    def confidences(normalise: str, repeat: int) -> list[tuple[str, float]]:
+        (tmp_path / f"{normalise}-{repeat}").mkdir()
+        storage = LocalModelStorage(tmp_path / f"{normalise}-{repeat}")
+        resource = Resource("classifier")
+        config = {**FastLogisticRegressionClassifier.get_default_config(), "normalise": normalise}
+        trained = FastLogisticRegressionClassifier.create(config, storage, resource, context)
+        trained.train(TrainingData([message(r, i) for r, i in rows]))
+        loaded = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+        out = loaded.process([message(r * repeat) for r in tests])
+        # the lean prediction agrees with scikit-learn on the same normalised features
+        expected = trained.clf.predict_proba(
+            trained._create_X([message(r * repeat) for r in tests])
+        )
+        got = [m.get(INTENT)["confidence"] for m in out]
+        assert np.allclose(got, expected.max(axis=1), atol=1e-5)
+        return [(m.get(INTENT)["name"], m.get(INTENT)["confidence"]) for m in out]
+
+    once, five_times = confidences("binary_l2", 1), confidences("binary_l2", 5)
+    assert [n for n, _ in once] == [n for n, _ in five_times]
+    assert np.allclose([c for _, c in once], [c for _, c in five_times], atol=1e-5)
+    raw_once, raw_five = confidences("none", 1), confidences("none", 5)
+    assert sum(c for _, c in raw_five) > sum(c for _, c in raw_once) + 0.1
+
+
+def test_an_unknown_normalisation_is_refused(tmp_path):
+    config = {**FastLogisticRegressionClassifier.get_default_config(), "normalise": "l3"}
+    context = ExecutionContext(GraphSchema({}), "classifier")
+    with pytest.raises(ValueError, match="normalise"):
+        FastLogisticRegressionClassifier.create(
+            config, LocalModelStorage(tmp_path), Resource("classifier"), context
+        )
