@@ -248,7 +248,8 @@ async def handle_turn(
 ) -> RasaResult:
     """Runs one user message through Rasa's `MessageProcessor.handle_message` (NLU, policies,
     actions, saving the tracker) under the sender's lock, then reads from the saved tracker
-    what the front ends need.
+    what the front ends need (the tracker Rasa just saved, unless the store would hand back
+    something else: `bot.rasa_adapter.tracker_store.reading_back`).
 
     `lang` is a language hint (a UI switch, Telegram's language_code, a /start payload): it
     travels in the message metadata, where the session-start action (actions/session.py) and
@@ -259,16 +260,20 @@ async def handle_turn(
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.shared.core.events import SlotSet
 
+    from bot.rasa_adapter.tracker_store import read_back_saved_trackers, reading_back
+
     card_by = None if budget is None else time.monotonic() + budget
     processor = agent.processor
+    read_back_saved_trackers(processor.tracker_store)  # once per store; cheap after that
     output = CollectingOutputChannel()
     metadata = dict(metadata or {})
     if lang in LANGUAGES:
         metadata[LANG_HINT] = lang
     message = UserMessage(text, output, sender_id, input_channel=input_channel, metadata=metadata)
     async with agent.lock_store.lock(sender_id):
-        await processor.handle_message(message)
-        tracker = await processor.get_tracker(sender_id)
+        with reading_back():  # the tracker just saved, not read from the store again
+            await processor.handle_message(message)
+            tracker = await processor.get_tracker(sender_id)
         turn = read_turn(tracker)
         # The privacy card, once per conversation, on its first calm turn: neither this turn
         # nor the one before was urgent (a "yes" to "are you thinking about ending your
