@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 
 import pytest
 from rasa.core.channels import UserMessage
@@ -53,3 +54,98 @@ def test_a_whole_reply_still_works(rasa_backend):
         BaseAssistant(rasa_backend, timeout=30.0, stats=None).respond("runner-test", "hi")
     )
     assert turn.intent == "greet" and turn.replies
+
+
+# -- past states, once per prediction -----------------------------------------------------------
+
+
+async def _conversation(rasa_backend, sender: str, texts: list[str]) -> DialogueStateTracker:
+    from bot.rasa_adapter.runtime import handle_turn
+
+    agent = rasa_backend.agent
+    for text in texts:
+        await handle_turn(agent, sender, text)
+    return await agent.processor.get_tracker(sender)
+
+
+CONVERSATION = ["hi", "someone online keeps asking for my photos", "ya", "/ask_help_menu", "ok"]
+
+
+def test_a_prediction_computes_each_past_states_once_and_predicts_as_with_dask(
+    rasa_backend, processor, monkeypatch
+):
+    from rasa.shared.core.domain import Domain
+
+    tracker = asyncio.run(_conversation(rasa_backend, "past-states-test", CONVERSATION))
+    computed = []
+    states_for = Domain.states_for_tracker_history
+
+    def counted(self, tracker, *args, **kwargs):
+        computed.append(kwargs.get("ignore_rule_only_turns"))
+        return states_for(self, tracker, *args, **kwargs)
+
+    monkeypatch.setattr(Domain, "states_for_tracker_history", counted)
+    ours = processor.graph_runner
+    rasa_own = DaskGraphRunner.__new__(DaskGraphRunner)
+    rasa_own.__dict__.update({k: v for k, v in ours.__dict__.items() if k != "_graphs"})
+    target = processor.model_metadata.core_target
+
+    def predict(runner):
+        prediction = runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=[target])[target]
+        return prediction.probabilities, prediction.policy_name, prediction.events
+
+    # at each point of the conversation, as well as at its end
+    totals = {"rasa": 0, "ours": 0}
+    for length in range(2, len(tracker.events) + 1):
+        partial = DialogueStateTracker.from_events(
+            tracker.sender_id, list(tracker.events)[:length], processor.domain.slots
+        )
+        computed.clear()
+        rasa_prediction = predict_for(rasa_own, partial, target)
+        totals["rasa"] += len(computed)
+        computed.clear()
+        assert predict_for(ours, partial, target) == rasa_prediction
+        assert len(computed) == len(set(computed))  # once per set of options
+        totals["ours"] += len(computed)
+    asyncio.run(rasa_backend.forget("past-states-test"))
+    assert totals["ours"] < totals["rasa"]
+    assert predict(ours) == predict(rasa_own)
+
+
+def predict_for(runner, tracker, target):
+    prediction = runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=[target])[target]
+    return prediction.probabilities, prediction.policy_name, prediction.events
+
+
+def test_each_caller_gets_its_own_copy_of_the_past_states(rasa_backend, processor):
+    from bot.rasa_adapter import graph_runner
+
+    tracker = asyncio.run(_conversation(rasa_backend, "past-states-copy", CONVERSATION))
+    domain = processor.domain
+    token = graph_runner._PAST_STATES.set([])  # as inside a run
+    try:
+        first = tracker.past_states(domain)
+        expected = copy.deepcopy(first)
+        assert expected[-1]["user"]
+        first[-1].clear()  # a caller changes what it got (RulePolicy deletes keys)
+        second = tracker.past_states(domain)
+        assert second == expected and second is not first
+        second[-1]["user"].clear()
+        assert tracker.past_states(domain) == expected
+    finally:
+        graph_runner._PAST_STATES.reset(token)
+    asyncio.run(rasa_backend.forget("past-states-copy"))
+
+
+def test_a_copy_of_states_keeps_shared_parts_shared_and_shares_nothing_with_the_original():
+    from bot.rasa_adapter.graph_runner import copy_states
+
+    user = {"intent": "greet", "entities": ("lang",)}
+    action = {"action_name": "action_listen"}
+    states = [{"user": user, "prev_action": action}, {"user": user, "slots": {"age": (1.0,)}}]
+    copied = copy_states(states)
+    assert copied == states
+    assert copied[0]["user"] is copied[1]["user"] and copied[0]["user"] is not user
+    assert all(a is not b for a, b in zip(copied, states, strict=True))
+    odd = [{"user": {"entities": ["a list"]}}]
+    assert copy_states(odd)[0]["user"]["entities"] is not odd[0]["user"]["entities"]

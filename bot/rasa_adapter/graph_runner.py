@@ -11,11 +11,19 @@ minimal graph for each set of targets is worked out once instead of per call.
 
 Used only to serve (`use_sequential_graph_runner`, called by `load_agent`); training keeps
 Rasa's own runner.
+
+Within one run (one prediction of the next action) the policies ask for the same tracker's
+past states several times: RulePolicy twice (once for the text, once for the intent of the
+last message), MemoizationPolicy once with other options, and each time Rasa replays the whole
+conversation. `cache_past_states` makes a run compute them once per tracker and options and
+hand out copies (callers change the lists they get).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+from contextvars import ContextVar
 from typing import Any, Dict, List
 
 from rasa.engine.exceptions import GraphRunError
@@ -36,6 +44,13 @@ class SequentialGraphRunner(DaskGraphRunner):
         inputs: Dict[str, Any] | None = None,
         targets: List[str] | None = None,
     ) -> Dict[str, Any]:
+        token = _PAST_STATES.set([])  # a prediction's past states live as long as its run
+        try:
+            return self._run(inputs, targets)
+        finally:
+            _PAST_STATES.reset(token)
+
+    def _run(self, inputs: Dict[str, Any] | None, targets: List[str] | None) -> Dict[str, Any]:
         run_targets = list(targets) if targets else list(self._graph_schema.target_names)
         graph = dict(self._graph_for(tuple(run_targets)))
         if inputs:
@@ -73,3 +88,86 @@ def use_sequential_graph_runner() -> None:
 
     if processor.DaskGraphRunner is not SequentialGraphRunner:
         processor.DaskGraphRunner = SequentialGraphRunner
+    cache_past_states()
+
+
+# -- past states, once per run ------------------------------------------------------------------
+
+# Inside `SequentialGraphRunner.run`: (tracker, its number of events, its last event, domain,
+# options, the states computed); None outside a run.
+_PAST_STATES: ContextVar[list[tuple[Any, ...]] | None] = ContextVar(
+    "jaga_past_states", default=None
+)
+
+
+def cache_past_states() -> None:
+    """Makes `DialogueStateTracker.past_states` remember its result for the rest of a
+    `SequentialGraphRunner` run, per tracker (unchanged: same events), domain and options.
+    Each caller gets its own copy, as deep as the states go (shared parts stay shared, as Rasa
+    builds them). Outside a run, and in training, it is Rasa's own method."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if getattr(DialogueStateTracker.past_states, "jaga_cached", False):
+        return
+    original = DialogueStateTracker.past_states
+
+    def past_states(
+        self: Any,
+        domain: Any,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: Dict[str, Any] | None = None,
+    ) -> List[Dict[str, Any]]:
+        cache = _PAST_STATES.get()
+        if cache is None:
+            return original(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        count = len(self.events)
+        last = self.events[-1] if count else None
+        options = (omit_unset_slots, ignore_rule_only_turns)
+        for tracker, seen, seen_last, seen_domain, seen_options, seen_data, states in cache:
+            if (
+                tracker is self
+                and seen == count
+                and seen_last is last
+                and seen_domain is domain
+                and seen_options == options
+                and seen_data == rule_only_data
+            ):
+                return copy_states(states)
+        states = original(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        kept = copy_states(states)  # nobody else holds this one
+        cache.append((self, count, last, domain, options, copy.deepcopy(rule_only_data), kept))
+        return states
+
+    past_states.jaga_cached = True  # type: ignore[attr-defined]
+    DialogueStateTracker.past_states = past_states
+
+
+def copy_states(states: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """A copy of a list of Rasa states (state -> sub-state -> value) that shares nothing with
+    it and keeps what it shares within itself shared (Rasa reuses one sub-state in several
+    states). Values are strings and tuples; anything else is copied by `copy.deepcopy`."""
+    copies: dict[int, Any] = {}
+
+    def copied(item: Any) -> Any:
+        found = copies.get(id(item))
+        if found is None:
+            found = copies[id(item)] = {
+                key: value if _immutable(value) else copy.deepcopy(value)
+                for key, value in item.items()
+            }
+        return found
+
+    result = []
+    for state in states:
+        found = copies.get(id(state))
+        if found is None:
+            found = copies[id(state)] = {key: copied(sub) for key, sub in state.items()}
+        result.append(found)
+    return result
+
+
+def _immutable(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_immutable(item) for item in value)
+    return value is None or isinstance(value, (str, int, float, bool))
