@@ -5,6 +5,7 @@ channel (`bot.rasa_adapter.channel`), so both take exactly the same path."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -149,6 +150,57 @@ def cache_event_types() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+# Rasa modules that use the `copy` module only to deep-copy what they pass to a debug log.
+DEBUG_LOG_COPIERS = (
+    "rasa.core.processor",
+    "rasa.core.policies.memoization",
+    "rasa.core.policies.rule_policy",
+)
+
+
+class DebugLogCopies:
+    """Stands in for the `copy` module in a Rasa module that deep-copies events, states and
+    parse data only to pass them to `structlogger.debug(...)`, which Rasa does on every turn
+    whether or not debug logs are on (the copies guard the values against the log processors,
+    which may rewrite what they are given). `deepcopy` copies when that module's logger lets
+    debug through, and hands the value itself over when the logger drops debug calls without
+    looking at them (structlog's filtering logger above DEBUG, as `quiet_rasa_logs` sets it).
+    Anything else is the `copy` module's own."""
+
+    def __init__(self, logger: Any) -> None:
+        self._logger = logger
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if drops_debug(self._logger):
+            return value  # the call it is built for does nothing with it
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def drops_debug(logger: Any) -> bool:
+    """Whether a structlog logger's `debug` is structlog's no-op (its filtering logger set to
+    a level above DEBUG); False when that cannot be told."""
+    try:
+        from structlog._native import _nop
+
+        return getattr(type(logger.bind()), "debug", None) is _nop
+    except Exception:  # noqa: BLE001 - unknown logger or structlog version: copy as Rasa does
+        return False
+
+
+def skip_debug_log_copies() -> None:
+    """`DebugLogCopies` in the Rasa modules that use `copy` only for debug logs: about 0.2 ms
+    of deep copies a turn (docs/benchmarks.md). The same debug logs when they are on."""
+    import importlib
+
+    for name in DEBUG_LOG_COPIERS:
+        module = importlib.import_module(name)
+        if getattr(module, "copy", None) is copy:
+            setattr(module, "copy", DebugLogCopies(module.structlogger))  # noqa: B010
+
+
 def keep_tensorflow_out(model: Path, *, rasa_server: bool = True) -> None:
     """Before Rasa is imported: no TensorFlow for a model without a TensorFlow component, and
     stand-ins for the packages Rasa imports for channels, stores and plots this process does
@@ -176,6 +228,7 @@ def speed_up_rasa() -> None:
 
     cache_action_validation()
     cache_event_types()
+    skip_debug_log_copies()
     use_sequential_graph_runner()
 
 
