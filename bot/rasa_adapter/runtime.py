@@ -262,6 +262,7 @@ def load_agent(
     finally:
         lean_imports.finish()  # whatever imports them from now on gets the real packages
     share_vocabularies(agent)
+    sentence_features_only(agent)
     logger.info("Loaded model %s in %.1f s", model.name, time.perf_counter() - started)
     return agent
 
@@ -287,6 +288,85 @@ def share_vocabularies(agent: Any) -> int:
                 vectorizer.vocabulary = copy
                 shared += 1
     return shared
+
+
+# The components of a serving graph that never read a message's sequence features (Rasa's
+# classifiers and Jaga's read the sentence features; the rest read text, tokens or trackers).
+SEQUENCE_FEATURES_UNREAD = frozenset(
+    {
+        "rasa.graph_components.converters.nlu_message_converter.NLUMessageConverter",
+        "components.normaliser.TextNormaliser",
+        "components.tokenizer.HanSplittingTokenizer",
+        "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer.CountVectorsFeaturizer",
+        "components.classifier.FastLogisticRegressionClassifier",
+        "rasa.nlu.classifiers.fallback_classifier.FallbackClassifier",
+        "components.safety_net.SafetyNet",
+        "components.risk.RiskScorer",
+        "components.language.LanguageDetector",
+        "components.age.AgeExtractor",
+        "components.speaker.SpeakerDetector",
+        "rasa.nlu.classifiers.regex_message_handler.RegexMessageHandler",
+        "rasa.graph_components.providers.domain_provider.DomainProvider",
+        "components.risk_policy.RiskPolicy",
+        "rasa.core.policies.memoization.MemoizationPolicy",
+        "rasa.core.policies.rule_policy.RulePolicy",
+        "rasa.graph_components.providers.rule_only_provider.RuleOnlyDataProvider",
+        "rasa.core.policies.ensemble.DefaultPolicyPredictionEnsemble",
+    }
+)
+
+
+def sentence_features_only(agent: Any) -> int:
+    """Lets the loaded CountVectors featurizers skip a message's sequence features when
+    nothing in the serving graph reads them.
+
+    For each message Rasa's CountVectorsFeaturizer transforms the text twice: token by token
+    (sequence features, for networks such as DIET and TED) and as one string (sentence
+    features, which the logistic-regression classifier reads, Rasa's and
+    `components.classifier`). Jaga's graph has no component that reads sequence features, so
+    half of the featurizers' time a message went into matrices nobody looked at. Only when
+    every component of the graph is in `SEQUENCE_FEATURES_UNREAD` (exactly those classes),
+    the featurizers of this agent compute the sentence features alone; the same ones, so the
+    same intents. Training never sees this. Returns how many featurizers it applies to.
+    """
+    runner = getattr(getattr(agent, "processor", None), "graph_runner", None)
+    nodes = getattr(runner, "_instantiated_nodes", None) or {}
+    components = [getattr(node, "_component", None) for node in nodes.values()]
+    names = {f"{type(c).__module__}.{type(c).__qualname__}" for c in components}
+    if not components or not names <= SEQUENCE_FEATURES_UNREAD:
+        return 0
+    from types import MethodType
+
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    featurizers: list[Any] = [c for c in components if type(c) is CountVectorsFeaturizer]
+    for featurizer in featurizers:
+        featurizer._create_features = MethodType(_sentence_features, featurizer)
+    return len(featurizers)
+
+
+def _sentence_features(self: Any, attribute: str, all_tokens: list) -> tuple[list, list]:
+    """Rasa's `CountVectorsFeaturizer._create_features` with no sequence features (None, as
+    for a message without tokens) for the attributes that have sentence features."""
+    from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
+
+    if attribute not in DENSE_FEATURIZABLE_ATTRIBUTES:
+        return type(self)._create_features(self, attribute, all_tokens)
+    if not self.vectorizers.get(attribute):
+        return [None], [None]
+    sequence_features: list = []
+    sentence_features: list = []
+    for tokens in all_tokens:
+        sequence_features.append(None)
+        if not tokens:
+            sentence_features.append(None)
+            continue
+        sentence_vec = self.vectorizers[attribute].transform([" ".join(tokens)])
+        sentence_vec.sort_indices()
+        sentence_features.append(sentence_vec.tocoo())
+    return sequence_features, sentence_features
 
 
 async def handle_turn(
