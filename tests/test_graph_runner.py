@@ -137,15 +137,75 @@ def test_each_caller_gets_its_own_copy_of_the_past_states(rasa_backend, processo
     asyncio.run(rasa_backend.forget("past-states-copy"))
 
 
-def test_a_copy_of_states_keeps_shared_parts_shared_and_shares_nothing_with_the_original():
-    from bot.rasa_adapter.graph_runner import copy_states
+def _sharing(states: list) -> list:
+    """Which sub-states of a list of states are one object: (state, key) -> first place."""
+    first: dict[int, tuple] = {}
+    return [
+        [first.setdefault(id(sub), (i, key)) for key, sub in sorted(state.items())]
+        for i, state in enumerate(states)
+    ]
 
-    user = {"intent": "greet", "entities": ("lang",)}
-    action = {"action_name": "action_listen"}
-    states = [{"user": user, "prev_action": action}, {"user": user, "slots": {"age": (1.0,)}}]
-    copied = copy_states(states)
-    assert copied == states
-    assert copied[0]["user"] is copied[1]["user"] and copied[0]["user"] is not user
-    assert all(a is not b for a, b in zip(copied, states, strict=True))
-    odd = [{"user": {"entities": ["a list"]}}]
-    assert copy_states(odd)[0]["user"]["entities"] is not odd[0]["user"]["entities"]
+
+def _parts(states: list) -> set[int]:
+    return {id(s) for s in states} | {id(sub) for s in states for sub in s.values()}
+
+
+def test_states_from_one_replay_are_rasas_for_every_option(rasa_backend, processor):
+    """`_states` over one replay gives what Rasa's `states_for_tracker_history` gives, value
+    for value and shared sub-state for shared sub-state, with either policy's options and
+    with rule-only slots and loops to remove; and shares nothing with another call."""
+    from rasa.shared.core.constants import RULE_ONLY_LOOPS, RULE_ONLY_SLOTS
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+
+    from bot.rasa_adapter.graph_runner import _replay, _states
+
+    domain = processor.domain
+    rule_policy = next(
+        n._component
+        for n in processor.graph_runner._instantiated_nodes.values()
+        if type(n._component).__name__ == "RulePolicy"
+    )
+    slot_names = [slot.name for slot in domain.slots]
+    rule_only = [
+        None,
+        rule_policy._get_rule_only_data(),
+        {RULE_ONLY_SLOTS: slot_names[:3], RULE_ONLY_LOOPS: []},
+    ]
+    tracker = asyncio.run(_conversation(rasa_backend, "past-states-rasa", CONVERSATION))
+    asyncio.run(rasa_backend.forget("past-states-rasa"))
+    # and turns only rules know (hidden from ML policies), where Rasa's states share parts
+    hidden = [
+        UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted("utter_greet", hide_rule_turn=True),
+        ActionExecuted("action_listen", hide_rule_turn=True),
+        UserUttered("ok", {"name": "affirm", "confidence": 1.0}),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+        UserUttered("bye", {"name": "goodbye", "confidence": 1.0}),
+        ActionExecuted("utter_greet", hide_rule_turn=True),
+        SlotSet(slot_names[0], None),
+        ActionExecuted("action_listen", hide_rule_turn=True),
+    ]
+    conversations = [list(tracker.events), list(tracker.events)[:6] + hidden]
+    checked = shared = 0
+    for events, length in [(e, n) for e in conversations for n in range(1, len(e) + 1)]:
+        partial = DialogueStateTracker.from_events(tracker.sender_id, events[:length], domain.slots)
+        for omit in (False, True):
+            steps = _replay(partial, domain, omit)
+            for ignore in (False, True):
+                for data in rule_only:
+                    rasa = domain.states_for_tracker_history(
+                        partial,
+                        omit_unset_slots=omit,
+                        ignore_rule_only_turns=ignore,
+                        rule_only_data=data,
+                    )
+                    ours = _states(steps, domain, ignore, data)
+                    again = _states(steps, domain, ignore, data)
+                    assert ours == rasa
+                    assert _sharing(ours) == _sharing(rasa)
+                    places = [id(sub) for state in rasa for sub in state.values()]
+                    shared += len(set(places)) < len(places)
+                    assert not _parts(ours) & _parts(again)
+                    checked += 1
+    assert checked > 100 and shared > 0  # (some of Rasa's states do share parts)

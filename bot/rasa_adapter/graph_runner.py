@@ -15,8 +15,8 @@ Rasa's own runner.
 Within one run (one prediction of the next action) the policies ask for the same tracker's
 past states several times: RulePolicy twice (once for the text, once for the intent of the
 last message), MemoizationPolicy once with other options, and each time Rasa replays the whole
-conversation. `cache_past_states` makes a run compute them once per tracker and options and
-hand out copies (callers change the lists they get).
+conversation. `cache_past_states` makes a run replay each tracker once and build each
+caller's states from that replay.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import logging
 from contextvars import ContextVar
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -93,18 +93,21 @@ def use_sequential_graph_runner() -> None:
 
 # -- past states, once per run ------------------------------------------------------------------
 
-# Inside `SequentialGraphRunner.run`: (tracker, its number of events, its last event, domain,
-# options, the states computed); None outside a run.
+# Inside `SequentialGraphRunner.run`: ((tracker, its number of events, its last event, domain),
+# omit_unset_slots, the steps of its replay); None outside a run.
 _PAST_STATES: ContextVar[list[tuple[Any, ...]] | None] = ContextVar(
     "jaga_past_states", default=None
 )
 
 
 def cache_past_states() -> None:
-    """Makes `DialogueStateTracker.past_states` remember its result for the rest of a
-    `SequentialGraphRunner` run, per tracker (unchanged: same events), domain and options.
-    Each caller gets its own copy, as deep as the states go (shared parts stay shared, as Rasa
-    builds them). Outside a run, and in training, it is Rasa's own method."""
+    """Makes `DialogueStateTracker.past_states` replay a tracker once for the rest of a
+    `SequentialGraphRunner` run, per tracker (unchanged: same events), domain and
+    `omit_unset_slots`: the replay's steps are kept (`_replay`) and each call builds its
+    states from them as Rasa's `Domain.states_for_tracker_history` builds them from its own
+    replay (`_states`), RulePolicy's and MemoizationPolicy's options alike. Every call gets
+    states of its own (callers change them), shared between themselves where Rasa's are.
+    Outside a run, and in training, it is Rasa's own method."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
     if getattr(DialogueStateTracker.past_states, "jaga_cached", False):
@@ -121,50 +124,88 @@ def cache_past_states() -> None:
         cache = _PAST_STATES.get()
         if cache is None:
             return original(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-        count = len(self.events)
-        last = self.events[-1] if count else None
-        options = (omit_unset_slots, ignore_rule_only_turns)
-        for tracker, seen, seen_last, seen_domain, seen_options, seen_data, states in cache:
-            if (
-                tracker is self
-                and seen == count
-                and seen_last is last
-                and seen_domain is domain
-                and seen_options == options
-                and seen_data == rule_only_data
-            ):
-                return copy_states(states)
-        states = original(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-        kept = copy_states(states)  # nobody else holds this one
-        cache.append((self, count, last, domain, options, copy.deepcopy(rule_only_data), kept))
-        return states
+        key = (self, len(self.events), self.events[-1] if self.events else None, domain)
+        steps = next(
+            (kept for seen, omit, kept in cache if _same(seen, key) and omit == omit_unset_slots),
+            None,
+        )
+        if steps is None:
+            steps = _replay(self, domain, omit_unset_slots)
+            cache.append((key, omit_unset_slots, steps))
+        return _states(steps, domain, ignore_rule_only_turns, rule_only_data)
 
     past_states.jaga_cached = True  # type: ignore[attr-defined]
     DialogueStateTracker.past_states = past_states
 
 
-def copy_states(states: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """A copy of a list of Rasa states (state -> sub-state -> value) that shares nothing with
-    it and keeps what it shares within itself shared (Rasa reuses one sub-state in several
-    states). Values are strings and tuples; anything else is copied by `copy.deepcopy`."""
+def _same(seen: tuple, key: tuple) -> bool:
+    """The same tracker, unchanged (same number of events, same last event), same domain."""
+    return seen[0] is key[0] and seen[1] == key[1] and seen[2] is key[2] and seen[3] is key[3]
+
+
+# One step of a replay: whether the turn is hidden from ML policies, whether that may change
+# at this step, the previous action's sub-state, and the active state.
+Step = Tuple[bool, bool, Any, Dict[str, Any]]
+
+
+def _replay(tracker: Any, domain: Any, omit_unset_slots: bool) -> List[Step]:
+    """What `Domain.states_for_tracker_history` reads from each prior tracker, for any
+    options: one replay of the tracker."""
+    return [
+        (
+            hide_rule_turn,
+            not prior.followup_action and not prior.latest_action_name == prior.active_loop_name,
+            domain._get_prev_action_sub_state(prior),
+            domain.get_active_state(prior, omit_unset_slots=omit_unset_slots),
+        )
+        for prior, hide_rule_turn in tracker.generate_all_prior_trackers()
+    ]
+
+
+def _states(
+    steps: List[Step],
+    domain: Any,
+    ignore_rule_only_turns: bool,
+    rule_only_data: Dict[str, Any] | None,
+) -> List[Dict[str, Any]]:
+    """`Domain.states_for_tracker_history` (Rasa 3.6) over the steps of a replay, on copies:
+    the same states, sharing sub-states where Rasa's share them (through one copy per
+    sub-state seen in the replay), nothing with the steps or another call."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+
     copies: dict[int, Any] = {}
 
-    def copied(item: Any) -> Any:
-        found = copies.get(id(item))
+    def own(sub_state: Any) -> Any:
+        if not isinstance(sub_state, dict):
+            return sub_state
+        found = copies.get(id(sub_state))
         if found is None:
-            found = copies[id(item)] = {
+            found = copies[id(sub_state)] = {
                 key: value if _immutable(value) else copy.deepcopy(value)
-                for key, value in item.items()
+                for key, value in sub_state.items()
             }
         return found
 
-    result = []
-    for state in states:
-        found = copies.get(id(state))
-        if found is None:
-            found = copies[id(state)] = {key: copied(sub) for key, sub in state.items()}
-        result.append(found)
-    return result
+    states: List[Dict[str, Any]] = []
+    last_ml_action_sub_state = None
+    turn_was_hidden = False
+    for hide_rule_turn, may_hide, prev_action_sub_state, active_state in steps:
+        if ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action_sub_state = own(prev_action_sub_state)
+            if may_hide:
+                turn_was_hidden = hide_rule_turn
+            if turn_was_hidden:
+                continue
+        state = {key: own(sub_state) for key, sub_state in active_state.items()}
+        if ignore_rule_only_turns:
+            domain._remove_rule_only_features(state, rule_only_data)
+            if states:
+                domain._substitute_rule_only_user_input(state, states[-1])
+            if last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = last_ml_action_sub_state
+        states.append(domain._clean_state(state))
+    return states
 
 
 def _immutable(value: Any) -> bool:
