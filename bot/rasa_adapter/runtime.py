@@ -326,8 +326,10 @@ def sentence_features_only(agent: Any) -> int:
     `components.classifier`). Jaga's graph has no component that reads sequence features, so
     half of the featurizers' time a message went into matrices nobody looked at. Only when
     every component of the graph is in `SEQUENCE_FEATURES_UNREAD` (exactly those classes),
-    the featurizers of this agent compute the sentence features alone; the same ones, so the
-    same intents. Training never sees this. Returns how many featurizers it applies to.
+    the featurizers of this agent compute the sentence features alone; the same matrices
+    (kept as scikit-learn returns them, CSR, which the classifier multiplies, instead of
+    converted to COO and back), so the same intents. Training never sees this. Returns how
+    many featurizers it applies to.
     """
     runner = getattr(getattr(agent, "processor", None), "graph_runner", None)
     nodes = getattr(runner, "_instantiated_nodes", None) or {}
@@ -349,7 +351,8 @@ def sentence_features_only(agent: Any) -> int:
 
 def _sentence_features(self: Any, attribute: str, all_tokens: list) -> tuple[list, list]:
     """Rasa's `CountVectorsFeaturizer._create_features` with no sequence features (None, as
-    for a message without tokens) for the attributes that have sentence features."""
+    for a message without tokens) for the attributes that have sentence features, and the
+    sentence features in CSR."""
     from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 
     if attribute not in DENSE_FEATURIZABLE_ATTRIBUTES:
@@ -365,7 +368,7 @@ def _sentence_features(self: Any, attribute: str, all_tokens: list) -> tuple[lis
             continue
         sentence_vec = self.vectorizers[attribute].transform([" ".join(tokens)])
         sentence_vec.sort_indices()
-        sentence_features.append(sentence_vec.tocoo())
+        sentence_features.append(sentence_vec)  # CSR, which the classifier multiplies
     return sequence_features, sentence_features
 
 
