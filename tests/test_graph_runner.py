@@ -157,7 +157,7 @@ def test_states_from_one_replay_are_rasas_for_every_option(rasa_backend, process
     from rasa.shared.core.constants import RULE_ONLY_LOOPS, RULE_ONLY_SLOTS
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 
-    from bot.rasa_adapter.graph_runner import _replay, _states
+    from bot.rasa_adapter.graph_runner import _Replay, _states
 
     domain = processor.domain
     rule_policy = next(
@@ -191,7 +191,7 @@ def test_states_from_one_replay_are_rasas_for_every_option(rasa_backend, process
     for events, length in [(e, n) for e in conversations for n in range(1, len(e) + 1)]:
         partial = DialogueStateTracker.from_events(tracker.sender_id, events[:length], domain.slots)
         for omit in (False, True):
-            steps = _replay(partial, domain, omit)
+            steps = _Replay(partial, domain, omit).steps()
             for ignore in (False, True):
                 for data in rule_only:
                     rasa = domain.states_for_tracker_history(
@@ -209,3 +209,84 @@ def test_states_from_one_replay_are_rasas_for_every_option(rasa_backend, process
                     assert not _parts(ours) & _parts(again)
                     checked += 1
     assert checked > 100 and shared > 0  # (some of Rasa's states do share parts)
+
+
+def test_within_a_turn_a_grown_tracker_is_replayed_from_where_it_stopped(
+    rasa_backend, processor, monkeypatch
+):
+    """One tracker growing event by event (as a turn's predictions see it): at every length,
+    the states equal Rasa's; a conversation that only grows is replayed from the start once;
+    a restart, a new session, a reverted action or utterance, or a loop, from the start."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    from bot.rasa_adapter.graph_runner import past_states_per_turn
+
+    domain = processor.domain
+    tracker = asyncio.run(_conversation(rasa_backend, "past-states-grow", CONVERSATION))
+    asyncio.run(rasa_backend.forget("past-states-grow"))
+    real = list(tracker.events)
+    user = UserUttered("ok", {"name": "affirm", "confidence": 1.0})
+    slot = next(iter(domain.slots)).name
+    odd = [
+        ActionExecuted("utter_greet", hide_rule_turn=True),
+        ActionExecuted("action_listen", hide_rule_turn=True),
+        user,
+        ActionExecuted("utter_greet"),
+        ActionReverted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hm", {"name": "deny", "confidence": 1.0}),
+        UserUtteranceReverted(),
+        SlotSet(slot, None),
+        Restarted(),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        user,
+        ActiveLoop("some_form"),
+        ActionExecuted("some_form"),
+        ActiveLoop(None),
+        ActionExecuted("action_listen"),
+    ]
+    full_replays = []
+    applied = DialogueStateTracker.applied_events
+
+    def counted(self):
+        full_replays.append(len(self.events))
+        return applied(self)
+
+    rule_only = {"slots": [slot], "loops": ["some_form"]}
+    for events in (real, real + odd):
+        grown = DialogueStateTracker(tracker.sender_id, domain.slots)
+        full_replays.clear()
+        with past_states_per_turn():
+            for event in events:
+                grown.update(event)
+                monkeypatch.setattr(DialogueStateTracker, "applied_events", counted)
+                ours = [
+                    grown.past_states(domain, ignore_rule_only_turns=i, rule_only_data=d)
+                    for i in (False, True)
+                    for d in (None, rule_only)
+                ]
+                monkeypatch.setattr(DialogueStateTracker, "applied_events", applied)
+                rasa = [
+                    domain.states_for_tracker_history(
+                        grown, ignore_rule_only_turns=i, rule_only_data=d
+                    )
+                    for i in (False, True)
+                    for d in (None, rule_only)
+                ]
+                assert ours == rasa
+                assert [_sharing(s) for s in ours] == [_sharing(s) for s in rasa]
+        if events is real:  # the first two events start the session; then only what is added
+            assert full_replays == [1, 2]
+        else:
+            assert len(full_replays) > 5

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import copy
 import logging
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Dict, List, Tuple
+from itertools import islice
+from typing import Any, Dict, Iterator, List, Tuple
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -44,6 +46,8 @@ class SequentialGraphRunner(DaskGraphRunner):
         inputs: Dict[str, Any] | None = None,
         targets: List[str] | None = None,
     ) -> Dict[str, Any]:
+        if _PAST_STATES.get() is not None:  # within a turn (`past_states_per_turn`)
+            return self._run(inputs, targets)
         token = _PAST_STATES.set([])  # a prediction's past states live as long as its run
         try:
             return self._run(inputs, targets)
@@ -93,17 +97,27 @@ def use_sequential_graph_runner() -> None:
 
 # -- past states, once per run ------------------------------------------------------------------
 
-# Inside `SequentialGraphRunner.run`: ((tracker, its number of events, its last event, domain),
-# omit_unset_slots, the steps of its replay); None outside a run.
-_PAST_STATES: ContextVar[list[tuple[Any, ...]] | None] = ContextVar(
-    "jaga_past_states", default=None
-)
+# Inside `SequentialGraphRunner.run` or `past_states_per_turn`: the replays (`_Replay`); None
+# outside.
+_PAST_STATES: ContextVar[list[Any] | None] = ContextVar("jaga_past_states", default=None)
+
+
+@contextmanager
+def past_states_per_turn() -> Iterator[None]:
+    """Within this block (one turn: `runtime.handle_turn`), the replays of a tracker are kept
+    from one prediction to the next, and the next one replays only the events added since
+    (`_Replay`). Nothing outlives the block."""
+    token = _PAST_STATES.set([])
+    try:
+        yield
+    finally:
+        _PAST_STATES.reset(token)
 
 
 def cache_past_states() -> None:
     """Makes `DialogueStateTracker.past_states` replay a tracker once for the rest of a
-    `SequentialGraphRunner` run, per tracker (unchanged: same events), domain and
-    `omit_unset_slots`: the replay's steps are kept (`_replay`) and each call builds its
+    `SequentialGraphRunner` run (or of a turn, `past_states_per_turn`), per tracker, domain
+    and `omit_unset_slots`: the replay's steps are kept (`_Replay`) and each call builds its
     states from them as Rasa's `Domain.states_for_tracker_history` builds them from its own
     replay (`_states`), RulePolicy's and MemoizationPolicy's options alike. Every call gets
     states of its own (callers change them), shared between themselves where Rasa's are.
@@ -124,23 +138,14 @@ def cache_past_states() -> None:
         cache = _PAST_STATES.get()
         if cache is None:
             return original(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-        key = (self, len(self.events), self.events[-1] if self.events else None, domain)
-        steps = next(
-            (kept for seen, omit, kept in cache if _same(seen, key) and omit == omit_unset_slots),
-            None,
-        )
-        if steps is None:
-            steps = _replay(self, domain, omit_unset_slots)
-            cache.append((key, omit_unset_slots, steps))
-        return _states(steps, domain, ignore_rule_only_turns, rule_only_data)
+        replay = next((r for r in cache if r.serves(self, domain, omit_unset_slots)), None)
+        if replay is None:
+            replay = _Replay(self, domain, omit_unset_slots)
+            cache.append(replay)
+        return _states(replay.steps(), domain, ignore_rule_only_turns, rule_only_data)
 
     past_states.jaga_cached = True  # type: ignore[attr-defined]
     DialogueStateTracker.past_states = past_states
-
-
-def _same(seen: tuple, key: tuple) -> bool:
-    """The same tracker, unchanged (same number of events, same last event), same domain."""
-    return seen[0] is key[0] and seen[1] == key[1] and seen[2] is key[2] and seen[3] is key[3]
 
 
 # One step of a replay: whether the turn is hidden from ML policies, whether that may change
@@ -148,18 +153,74 @@ def _same(seen: tuple, key: tuple) -> bool:
 Step = Tuple[bool, bool, Any, Dict[str, Any]]
 
 
-def _replay(tracker: Any, domain: Any, omit_unset_slots: bool) -> List[Step]:
-    """What `Domain.states_for_tracker_history` reads from each prior tracker, for any
-    options: one replay of the tracker."""
-    return [
-        (
+class _Replay:
+    """The steps `Domain.states_for_tracker_history` reads from a tracker's prior trackers
+    (`DialogueStateTracker.generate_all_prior_trackers`), for any options: one replay. When
+    the tracker has grown since (the next prediction of the turn: an action and its events
+    appended), only the new events are replayed, from where the last replay stopped, if
+    Rasa's `applied_events` would just append them: none of them restarts, starts a session
+    or reverts anything, and the conversation has no loop (form). Otherwise all of it."""
+
+    def __init__(self, tracker: Any, domain: Any, omit_unset_slots: bool) -> None:
+        self.tracker, self.domain, self.omit_unset_slots = tracker, domain, omit_unset_slots
+        self.count = -1  # the number of events replayed; -1: none yet
+        self.last: Any = None  # the last of them
+        self.prior: Any = None  # the replaying tracker, after all of them
+        self.kept: List[Step] = []
+        self.loops = False  # the conversation has `active_loop` events: always replay all
+
+    def serves(self, tracker: Any, domain: Any, omit_unset_slots: bool) -> bool:
+        return (
+            tracker is self.tracker
+            and domain is self.domain
+            and omit_unset_slots == self.omit_unset_slots
+        )
+
+    def steps(self) -> List[Step]:
+        from rasa.shared.core.events import (
+            ActionExecuted,
+            ActionReverted,
+            ActiveLoop,
+            Restarted,
+            SessionStarted,
+            UserUtteranceReverted,
+        )
+
+        resets = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
+
+        events = self.tracker.events
+        count = len(events)
+        last = events[-1] if count else None
+        if count == self.count and last is self.last:
+            return self.kept
+        new = None
+        if 0 < self.count < count and events[self.count - 1] is self.last and not self.loops:
+            new = list(islice(events, self.count, None))
+            if any(isinstance(event, resets) for event in new):
+                new = None  # Rasa's applied_events would do more than append them
+        if new is None:  # from the start, as Rasa's generate_all_prior_trackers
+            prior = self.tracker.init_copy()
+            applied = self.tracker.applied_events()
+            steps: List[Step] = []
+            self.loops = any(isinstance(e, ActiveLoop) for e in events)
+        else:  # on from the last replay; its final step (the tracker as it was) is redone
+            prior, applied, steps = self.prior, new, self.kept[:-1]
+        for event in applied:
+            if isinstance(event, ActionExecuted):
+                steps.append(self._step(prior, event.hide_rule_turn))
+            prior.update(event)
+        steps.append(self._step(prior, False))
+        self.count, self.last, self.prior, self.kept = count, last, prior, steps
+        return steps
+
+    def _step(self, prior: Any, hide_rule_turn: bool) -> Step:
+        domain = self.domain
+        return (
             hide_rule_turn,
             not prior.followup_action and not prior.latest_action_name == prior.active_loop_name,
             domain._get_prev_action_sub_state(prior),
-            domain.get_active_state(prior, omit_unset_slots=omit_unset_slots),
+            domain.get_active_state(prior, omit_unset_slots=self.omit_unset_slots),
         )
-        for prior, hide_rule_turn in tracker.generate_all_prior_trackers()
-    ]
 
 
 def _states(

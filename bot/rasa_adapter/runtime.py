@@ -396,6 +396,7 @@ async def handle_turn(
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.shared.core.events import SlotSet
 
+    from bot.rasa_adapter.graph_runner import past_states_per_turn
     from bot.rasa_adapter.tracker_store import read_back_saved_trackers, reading_back
 
     card_by = None if budget is None else time.monotonic() + budget
@@ -407,7 +408,9 @@ async def handle_turn(
         metadata[LANG_HINT] = lang
     message = UserMessage(text, output, sender_id, input_channel=input_channel, metadata=metadata)
     async with agent.lock_store.lock(sender_id):
-        with reading_back():  # the tracker just saved, not read from the store again
+        # the tracker just saved, not read from the store again; the conversation replayed
+        # for the policies once a turn, not once a prediction
+        with reading_back(), past_states_per_turn():
             await processor.handle_message(message)
             tracker = await processor.get_tracker(sender_id)
         turn = read_turn(tracker)
