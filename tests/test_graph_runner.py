@@ -290,3 +290,39 @@ def test_within_a_turn_a_grown_tracker_is_replayed_from_where_it_stopped(
             assert full_replays == [1, 2]
         else:
             assert len(full_replays) > 5
+
+
+def test_rules_found_through_the_index_are_the_rules_rasa_finds(rasa_backend, processor):
+    """RulePolicy's candidate rules (`runtime.index_rules_by_last_action_and_intent`) for the
+    states of every prefix of two conversations, by text and by intent, as Rasa finds them;
+    and most rules are never tested against the latest state."""
+    from rasa.core.policies.rule_policy import RULES, RulePolicy
+
+    from bot.rasa_adapter.runtime import _rule_index
+
+    ours = RulePolicy._get_possible_keys
+    assert getattr(ours, "jaga_cached", False)
+    rasa = ours.__wrapped__
+    policy = next(
+        n._component
+        for n in processor.graph_runner._instantiated_nodes.values()
+        if type(n._component) is RulePolicy
+    )
+    domain = processor.domain
+    lookup = policy.lookup[RULES]
+    index = _rule_index(policy, lookup)
+    assert index is not None and sum(len(keys) for keys in index.values()) == len(lookup)
+    tracker = asyncio.run(_conversation(rasa_backend, "rules-index", CONVERSATION + ["bye"]))
+    asyncio.run(rasa_backend.forget("rules-index"))
+    events = list(tracker.events)
+    found = 0
+    for length in range(1, len(events) + 1):
+        partial = DialogueStateTracker.from_events(tracker.sender_id, events[:length], domain.slots)
+        for by_text in (True, False):
+            states = policy._prediction_states(
+                partial, domain, by_text, rule_only_data=policy._get_rule_only_data()
+            )
+            assert ours(policy, lookup, states) == rasa(policy, lookup, states)
+            found += bool(rasa(policy, lookup, states))
+    assert found > 10
+    assert len(index.get((None, None), ())) < len(lookup) / 2

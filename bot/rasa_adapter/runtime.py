@@ -150,6 +150,75 @@ def cache_event_types() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def index_rules_by_last_action_and_intent() -> None:
+    """RulePolicy looks for the rules that fit the conversation by testing every rule against
+    its latest state (then the survivors against the states before). A rule whose last state
+    names a previous action (as rules after a message do: `action_listen`) fits only a state
+    with that action and, if it names one, that intent: Rasa's `_is_rule_applicable` is False
+    for any other. So only the rules that name neither, or the state's own, are tested; the
+    others are left out untested. The same rules are found (`_is_rule_applicable` decides on
+    every candidate, as before); the index is built once per rule lookup."""
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    original = RulePolicy._get_possible_keys
+    if getattr(original, "jaga_cached", False):
+        return
+
+    def _get_possible_keys(self: Any, lookup: dict, states: list) -> set:
+        index = _rule_index(self, lookup)
+        if index is None or not states:
+            return original(self, lookup, states)
+        action, intent = _action_and_intent(states[-1])
+        candidates = index.get((None, None), set()).union(
+            index.get((action, None), ()), index.get((action, intent), ())
+        )
+        possible_keys = set(lookup.keys()) & candidates
+        for i, state in enumerate(reversed(states)):
+            possible_keys = {
+                key for key in possible_keys if self._is_rule_applicable(key, i, state)
+            }
+        return possible_keys
+
+    _get_possible_keys.jaga_cached = True  # type: ignore[attr-defined]
+    _get_possible_keys.__wrapped__ = original  # type: ignore[attr-defined]
+    RulePolicy._get_possible_keys = _get_possible_keys
+
+
+def _action_and_intent(state: dict) -> tuple[Any, Any]:
+    """A state's previous action name and user intent (None where there is none)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, USER
+    from rasa.shared.nlu.constants import ACTION_NAME, INTENT
+
+    return (state.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME), (state.get(USER) or {}).get(INTENT)
+
+
+def _rule_index(policy: Any, lookup: dict) -> dict | None:
+    """The rule keys of a lookup by what their last state requires: (None, None) for the
+    rules tested against every state (no previous action in their last state: Rasa's test
+    then turns on other things), (action, None) for a previous action alone, (action, intent)
+    for both. None when a rule's last state cannot be read so (then Rasa's own method)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+
+    kept = policy.__dict__.setdefault("_jaga_rule_index", {})
+    found = kept.get(id(lookup))
+    if found is not None and found[0] is lookup and found[1] == len(lookup):
+        return found[2]
+    index: dict = {}
+    try:
+        for key in lookup:
+            last = policy._rule_key_to_state(key)[-1]
+            action, intent = _action_and_intent(last) if last.get(PREVIOUS_ACTION) else (None, None)
+            if action is None or action == SHOULD_NOT_BE_SET or isinstance(action, list):
+                action, intent = None, None
+            elif intent == SHOULD_NOT_BE_SET or isinstance(intent, list) or not intent:
+                intent = None
+            index.setdefault((action, intent), set()).add(key)
+    except Exception:  # noqa: BLE001 - an unexpected rule format: Rasa's own method
+        index = None  # type: ignore[assignment]
+    kept[id(lookup)] = (lookup, len(lookup), index)
+    return index
+
+
 # Rasa modules that use the `copy` module only to deep-copy what they pass to a debug log.
 DEBUG_LOG_COPIERS = (
     "rasa.core.processor",
@@ -229,6 +298,7 @@ def speed_up_rasa() -> None:
     cache_action_validation()
     cache_event_types()
     skip_debug_log_copies()
+    index_rules_by_last_action_and_intent()
     use_sequential_graph_runner()
 
 
