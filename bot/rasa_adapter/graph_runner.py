@@ -16,7 +16,8 @@ Within one run (one prediction of the next action) the policies ask for the same
 past states several times: RulePolicy twice (once for the text, once for the intent of the
 last message), MemoizationPolicy once with other options, and each time Rasa replays the whole
 conversation. `cache_past_states` makes a run replay each tracker once and build each
-caller's states from that replay.
+caller's states from that replay; within a turn (`past_states_per_turn`) the next prediction
+replays only the events added since the last one.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def use_sequential_graph_runner() -> None:
     cache_past_states()
 
 
-# -- past states, once per run ------------------------------------------------------------------
+# -- past states, one replay --------------------------------------------------------------------
 
 # Inside `SequentialGraphRunner.run` or `past_states_per_turn`: the replays (`_Replay`); None
 # outside.
