@@ -1076,6 +1076,17 @@ def _street_spans(text: str) -> List[Span]:
     """Street addresses: "address" spans, and "weak" ones that count only beside an address."""
     _import_spacy()  # without TensorFlow where possible
     nlp, matcher = _pipeline()
+    lowered = text.lower()
+    if not any(word in lowered for word in _STREET_WORDS):
+        # Every pattern needs a token whose lower case is a street word, and a token's lower
+        # case is part of the text's (lower-casing goes letter by letter but for a final
+        # Greek sigma, never in these ASCII words): no street word, no match. Most messages
+        # have none; they skip spaCy's tokenizer and matcher.
+        return []
+    return _spacy_street_spans(nlp, matcher, text)
+
+
+def _spacy_street_spans(nlp: Any, matcher: Any, text: str) -> List[Span]:
     doc = nlp.make_doc(text)
     spans = []
     for _match_id, start, end in matcher(doc):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core import messages
 from components.lexicon import script_language
@@ -195,3 +197,64 @@ def test_every_mandarin_and_tamil_response_states_the_english_ones_facts():
             if lang in ("zh", "ta"):
                 facts = _facts(variant["text"])
                 assert english <= facts <= known, (name, lang, english - facts, facts - known)
+
+
+def _script_language_by_letter(text: str) -> str | None:
+    """`script_language` as it counted before, character by character: the reference."""
+    from components.lexicon import _HAN, _TAMIL, UNREADABLE
+
+    def within(ch: str, ranges: tuple) -> bool:
+        return any(lo <= ord(ch) <= hi for lo, hi in ranges)
+
+    if not text or text.isascii():
+        return None
+    han = tamil = latin = other = 0
+    for ch in text:
+        if within(ch, _HAN):
+            han += 1
+        elif within(ch, _TAMIL):
+            tamil += 1
+        elif ch.isalpha():
+            if ch.isascii() or "\u00c0" <= ch <= "\u024f":
+                latin += 1
+            else:
+                other += 1
+    letters = han + tamil + latin + other
+    if not letters:
+        return None
+    if han >= 2 and han * 3 >= latin:
+        return "zh"
+    if tamil >= 2 and tamil * 2 >= latin:
+        return "ta"
+    if other >= 2 and other * 2 > letters:
+        return UNREADABLE
+    return None
+
+
+SCRIPTS = (
+    "abcXYZ éü×÷ɏȀ 中文字㐀鿿豈﫿 தமிழ் ா் ٱلعربية ไทย 한국어 😭 1, "
+    "\u3400\u4dbf\u4e00\u9fff\uf900\ufaff\u0b80\u0bff"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.text(alphabet=SCRIPTS, max_size=200),
+    )
+)
+def test_script_language_counts_every_letter_as_before(text):
+    assert script_language(text) == _script_language_by_letter(text)
+
+
+def test_script_language_on_every_reply_as_before():
+    domain = yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text())
+    texts = [
+        variant.get("text") or ""
+        for variants in (domain.get("responses") or {}).values()
+        for variant in variants
+    ]
+    assert len(texts) > 100
+    for text in texts:
+        assert script_language(text) == _script_language_by_letter(text), text

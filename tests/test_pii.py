@@ -952,3 +952,42 @@ def test_a_handle_that_ends_in_helpline_digits_is_still_a_handle(text):
     """A username such as "adam999" is a person's handle, not the helpline 999."""
     result = redact(text)
     assert "handle" in result.kinds and result.text.endswith("[handle]"), result
+
+
+# --- the street-word shortcut -----------------------------------------------------------------
+
+STREET_TEXTS = [
+    "rumah aku no 12 jalan mawar 3, taman melati",
+    "No. 5, Jln Besar, Tmn Sri Muda, 40400 Shah Alam",
+    "lot 7 kg baru",
+    "20 kg beras",
+    "jalan kaki 2 jam",
+    "I live at 33 Lorong Hijau 4",
+    "dia tunggu kat Seksyen 7",
+    "Flat C-3-2, Pangsapuri Seri",
+    "12 JALAN ΣΟΦΊΑ 5",
+    "\u212ag baru",  # KELVIN SIGN: its lower case is "k"
+]
+
+
+@SETTINGS
+@given(
+    st.one_of(
+        st.text(max_size=120),
+        st.lists(st.sampled_from(WORDS + ["jalan", "Jln", "taman", "no", "12", "KG"])).map(
+            " ".join
+        ),
+        st.sampled_from(STREET_TEXTS),
+    )
+)
+def test_skipping_spacy_without_a_street_word_finds_the_same_streets(text):
+    nlp, matcher = pii_module._pipeline()
+    assert pii_module._street_spans(text) == pii_module._spacy_street_spans(nlp, matcher, text)
+
+
+def test_the_street_word_shortcut_still_finds_addresses():
+    nlp, matcher = pii_module._pipeline()
+    for text in STREET_TEXTS:
+        assert pii_module._street_spans(text) == pii_module._spacy_street_spans(nlp, matcher, text)
+    assert pii_module._street_spans("No. 5, Jln Besar, Tmn Sri Muda")
+    assert pii_module._street_spans("hello, can you help me") == []

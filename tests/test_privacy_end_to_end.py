@@ -17,8 +17,9 @@ SECRETS = ["012-345 6789", "0123456789", "080512-10-1234", "ali.budak@gmail.com"
 
 
 def stored_text(rasa_backend, sender: str) -> str:
-    store = rasa_backend.agent.tracker_store
-    inner = getattr(store, "_tracker_store", store)
+    from bot.rasa_adapter.runtime import tracker_stores
+
+    inner, _ = tracker_stores(rasa_backend.agent)
     return str(inner.store.get(sender, ""))
 
 

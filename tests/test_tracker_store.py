@@ -161,6 +161,25 @@ async def test_a_conversation_started_with_metadata_is_saved_without_a_merge(bot
     assert len(full.events) == len(start.events) + 3 * len(turn_events(0, START))
 
 
+async def test_a_tracker_saved_again_in_its_turn_is_saved_without_a_merge(both, calls):
+    """The privacy card's save: the tracker Rasa saved this turn (read back, not rebuilt from
+    JSON, so its user message still holds tuples where the stored JSON has lists), one slot
+    later. Stored as Rasa stores it, without the merge."""
+    from rasa.shared.core.events import SlotSet, UserUttered
+
+    rasa, jaga, _ = both
+    for store in (rasa, jaga):
+        tracker = tracker_of(session_events(START))
+        tokens = {"text_tokens": [(0, 2)]}
+        tracker.update(UserUttered("hi", parse_data=tokens, timestamp=START + 30))
+        await store.save(tracker)
+        tracker.update(SlotSet("privacy_card_owed", False, timestamp=START + 60))
+        calls.clear()
+        await store.save(tracker)
+        assert calls["merge"] == (1 if store is rasa else 0)
+    assert stored(jaga) == stored(rasa)
+
+
 @pytest.mark.parametrize(
     "case", ["rewritten", "earlier", "same time", "repeated", "fewer", "other"]
 )

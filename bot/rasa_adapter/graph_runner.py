@@ -11,12 +11,23 @@ minimal graph for each set of targets is worked out once instead of per call.
 
 Used only to serve (`use_sequential_graph_runner`, called by `load_agent`); training keeps
 Rasa's own runner.
+
+Within one run (one prediction of the next action) the policies ask for the same tracker's
+past states several times: RulePolicy twice (once for the text, once for the intent of the
+last message), MemoizationPolicy once with other options, and each time Rasa replays the whole
+conversation. `cache_past_states` makes a run replay each tracker once and build each
+caller's states from that replay; within a turn (`past_states_per_turn`) the next prediction
+replays only the events added since the last one.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-from typing import Any, Dict, List
+from contextlib import contextmanager
+from contextvars import ContextVar
+from itertools import islice
+from typing import Any, Dict, Iterator, List, Tuple
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -36,6 +47,15 @@ class SequentialGraphRunner(DaskGraphRunner):
         inputs: Dict[str, Any] | None = None,
         targets: List[str] | None = None,
     ) -> Dict[str, Any]:
+        if _PAST_STATES.get() is not None:  # within a turn (`past_states_per_turn`)
+            return self._run(inputs, targets)
+        token = _PAST_STATES.set([])  # a prediction's past states live as long as its run
+        try:
+            return self._run(inputs, targets)
+        finally:
+            _PAST_STATES.reset(token)
+
+    def _run(self, inputs: Dict[str, Any] | None, targets: List[str] | None) -> Dict[str, Any]:
         run_targets = list(targets) if targets else list(self._graph_schema.target_names)
         graph = dict(self._graph_for(tuple(run_targets)))
         if inputs:
@@ -73,3 +93,184 @@ def use_sequential_graph_runner() -> None:
 
     if processor.DaskGraphRunner is not SequentialGraphRunner:
         processor.DaskGraphRunner = SequentialGraphRunner
+    cache_past_states()
+
+
+# -- past states, one replay --------------------------------------------------------------------
+
+# Inside `SequentialGraphRunner.run` or `past_states_per_turn`: the replays (`_Replay`); None
+# outside.
+_PAST_STATES: ContextVar[list[Any] | None] = ContextVar("jaga_past_states", default=None)
+
+
+@contextmanager
+def past_states_per_turn() -> Iterator[None]:
+    """Within this block (one turn: `runtime.handle_turn`), the replays of a tracker are kept
+    from one prediction to the next, and the next one replays only the events added since
+    (`_Replay`). Nothing outlives the block."""
+    token = _PAST_STATES.set([])
+    try:
+        yield
+    finally:
+        _PAST_STATES.reset(token)
+
+
+def cache_past_states() -> None:
+    """Makes `DialogueStateTracker.past_states` replay a tracker once for the rest of a
+    `SequentialGraphRunner` run (or of a turn, `past_states_per_turn`), per tracker, domain
+    and `omit_unset_slots`: the replay's steps are kept (`_Replay`) and each call builds its
+    states from them as Rasa's `Domain.states_for_tracker_history` builds them from its own
+    replay (`_states`), RulePolicy's and MemoizationPolicy's options alike. Every call gets
+    states of its own (callers change them), shared between themselves where Rasa's are.
+    Outside a run, and in training, it is Rasa's own method."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if getattr(DialogueStateTracker.past_states, "jaga_cached", False):
+        return
+    original = DialogueStateTracker.past_states
+
+    def past_states(
+        self: Any,
+        domain: Any,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: Dict[str, Any] | None = None,
+    ) -> List[Dict[str, Any]]:
+        cache = _PAST_STATES.get()
+        if cache is None:
+            return original(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        replay = next((r for r in cache if r.serves(self, domain, omit_unset_slots)), None)
+        if replay is None:
+            replay = _Replay(self, domain, omit_unset_slots)
+            cache.append(replay)
+        return _states(replay.steps(), domain, ignore_rule_only_turns, rule_only_data)
+
+    past_states.jaga_cached = True  # type: ignore[attr-defined]
+    DialogueStateTracker.past_states = past_states
+
+
+# One step of a replay: whether the turn is hidden from ML policies, whether that may change
+# at this step, the previous action's sub-state, and the active state.
+Step = Tuple[bool, bool, Any, Dict[str, Any]]
+
+
+class _Replay:
+    """The steps `Domain.states_for_tracker_history` reads from a tracker's prior trackers
+    (`DialogueStateTracker.generate_all_prior_trackers`), for any options: one replay. When
+    the tracker has grown since (the next prediction of the turn: an action and its events
+    appended), only the new events are replayed, from where the last replay stopped, if
+    Rasa's `applied_events` would just append them: none of them restarts, starts a session
+    or reverts anything, and the conversation has no loop (form). Otherwise all of it."""
+
+    def __init__(self, tracker: Any, domain: Any, omit_unset_slots: bool) -> None:
+        self.tracker, self.domain, self.omit_unset_slots = tracker, domain, omit_unset_slots
+        self.count = -1  # the number of events replayed; -1: none yet
+        self.last: Any = None  # the last of them
+        self.prior: Any = None  # the replaying tracker, after all of them
+        self.kept: List[Step] = []
+        self.loops = False  # the conversation has `active_loop` events: always replay all
+
+    def serves(self, tracker: Any, domain: Any, omit_unset_slots: bool) -> bool:
+        return (
+            tracker is self.tracker
+            and domain is self.domain
+            and omit_unset_slots == self.omit_unset_slots
+        )
+
+    def steps(self) -> List[Step]:
+        from rasa.shared.core.events import (
+            ActionExecuted,
+            ActionReverted,
+            ActiveLoop,
+            Restarted,
+            SessionStarted,
+            UserUtteranceReverted,
+        )
+
+        resets = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
+
+        events = self.tracker.events
+        count = len(events)
+        last = events[-1] if count else None
+        if count == self.count and last is self.last:
+            return self.kept
+        new = None
+        if 0 < self.count < count and events[self.count - 1] is self.last and not self.loops:
+            new = list(islice(events, self.count, None))
+            if any(isinstance(event, resets) for event in new):
+                new = None  # Rasa's applied_events would do more than append them
+        if new is None:  # from the start, as Rasa's generate_all_prior_trackers
+            prior = self.tracker.init_copy()
+            applied = self.tracker.applied_events()
+            steps: List[Step] = []
+            self.loops = any(isinstance(e, ActiveLoop) for e in events)
+        else:  # on from the last replay; its final step (the tracker as it was) is redone
+            prior, applied, steps = self.prior, new, self.kept[:-1]
+        for event in applied:
+            if isinstance(event, ActionExecuted):
+                steps.append(self._step(prior, event.hide_rule_turn))
+            prior.update(event)
+        steps.append(self._step(prior, False))
+        self.count, self.last, self.prior, self.kept = count, last, prior, steps
+        return steps
+
+    def _step(self, prior: Any, hide_rule_turn: bool) -> Step:
+        domain = self.domain
+        return (
+            hide_rule_turn,
+            not prior.followup_action and not prior.latest_action_name == prior.active_loop_name,
+            domain._get_prev_action_sub_state(prior),
+            domain.get_active_state(prior, omit_unset_slots=self.omit_unset_slots),
+        )
+
+
+def _states(
+    steps: List[Step],
+    domain: Any,
+    ignore_rule_only_turns: bool,
+    rule_only_data: Dict[str, Any] | None,
+) -> List[Dict[str, Any]]:
+    """`Domain.states_for_tracker_history` (Rasa 3.6) over the steps of a replay, on copies:
+    the same states, sharing sub-states where Rasa's share them (through one copy per
+    sub-state seen in the replay), nothing with the steps or another call."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+
+    copies: dict[int, Any] = {}
+
+    def own(sub_state: Any) -> Any:
+        if not isinstance(sub_state, dict):
+            return sub_state
+        found = copies.get(id(sub_state))
+        if found is None:
+            found = copies[id(sub_state)] = {
+                key: value if _immutable(value) else copy.deepcopy(value)
+                for key, value in sub_state.items()
+            }
+        return found
+
+    states: List[Dict[str, Any]] = []
+    last_ml_action_sub_state = None
+    turn_was_hidden = False
+    for hide_rule_turn, may_hide, prev_action_sub_state, active_state in steps:
+        if ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action_sub_state = own(prev_action_sub_state)
+            if may_hide:
+                turn_was_hidden = hide_rule_turn
+            if turn_was_hidden:
+                continue
+        state = {key: own(sub_state) for key, sub_state in active_state.items()}
+        if ignore_rule_only_turns:
+            domain._remove_rule_only_features(state, rule_only_data)
+            if states:
+                domain._substitute_rule_only_user_input(state, states[-1])
+            if last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = last_ml_action_sub_state
+        states.append(domain._clean_state(state))
+    return states
+
+
+def _immutable(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_immutable(item) for item in value)
+    return value is None or isinstance(value, (str, int, float, bool))

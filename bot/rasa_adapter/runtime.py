@@ -5,6 +5,7 @@ channel (`bot.rasa_adapter.channel`), so both take exactly the same path."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -149,6 +150,126 @@ def cache_event_types() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def index_rules_by_last_action_and_intent() -> None:
+    """RulePolicy looks for the rules that fit the conversation by testing every rule against
+    its latest state (then the survivors against the states before). A rule whose last state
+    names a previous action (as rules after a message do: `action_listen`) fits only a state
+    with that action and, if it names one, that intent: Rasa's `_is_rule_applicable` is False
+    for any other. So only the rules that name neither, or the state's own, are tested; the
+    others are left out untested. The same rules are found (`_is_rule_applicable` decides on
+    every candidate, as before); the index is built once per rule lookup."""
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    original = RulePolicy._get_possible_keys
+    if getattr(original, "jaga_cached", False):
+        return
+
+    def _get_possible_keys(self: Any, lookup: dict, states: list) -> set:
+        index = _rule_index(self, lookup)
+        if index is None or not states:
+            return original(self, lookup, states)
+        action, intent = _action_and_intent(states[-1])
+        candidates = index.get((None, None), set()).union(
+            index.get((action, None), ()), index.get((action, intent), ())
+        )
+        possible_keys = set(lookup.keys()) & candidates
+        for i, state in enumerate(reversed(states)):
+            possible_keys = {
+                key for key in possible_keys if self._is_rule_applicable(key, i, state)
+            }
+        return possible_keys
+
+    _get_possible_keys.jaga_cached = True  # type: ignore[attr-defined]
+    _get_possible_keys.__wrapped__ = original  # type: ignore[attr-defined]
+    RulePolicy._get_possible_keys = _get_possible_keys
+
+
+def _action_and_intent(state: dict) -> tuple[Any, Any]:
+    """A state's previous action name and user intent (None where there is none)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, USER
+    from rasa.shared.nlu.constants import ACTION_NAME, INTENT
+
+    return (state.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME), (state.get(USER) or {}).get(INTENT)
+
+
+def _rule_index(policy: Any, lookup: dict) -> dict | None:
+    """The rule keys of a lookup by what their last state requires: (None, None) for the
+    rules tested against every state (no previous action in their last state: Rasa's test
+    then turns on other things), (action, None) for a previous action alone, (action, intent)
+    for both. None when a rule's last state cannot be read so (then Rasa's own method)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+
+    kept = policy.__dict__.setdefault("_jaga_rule_index", {})
+    found = kept.get(id(lookup))
+    if found is not None and found[0] is lookup and found[1] == len(lookup):
+        return found[2]
+    index: dict = {}
+    try:
+        for key in lookup:
+            last = policy._rule_key_to_state(key)[-1]
+            action, intent = _action_and_intent(last) if last.get(PREVIOUS_ACTION) else (None, None)
+            if action is None or action == SHOULD_NOT_BE_SET or isinstance(action, list):
+                action, intent = None, None
+            elif intent == SHOULD_NOT_BE_SET or isinstance(intent, list) or not intent:
+                intent = None
+            index.setdefault((action, intent), set()).add(key)
+    except Exception:  # noqa: BLE001 - an unexpected rule format: Rasa's own method
+        index = None  # type: ignore[assignment]
+    kept[id(lookup)] = (lookup, len(lookup), index)
+    return index
+
+
+# Rasa modules that use the `copy` module only to deep-copy what they pass to a debug log.
+DEBUG_LOG_COPIERS = (
+    "rasa.core.processor",
+    "rasa.core.policies.memoization",
+    "rasa.core.policies.rule_policy",
+)
+
+
+class DebugLogCopies:
+    """Stands in for the `copy` module in a Rasa module that deep-copies events, states and
+    parse data only to pass them to `structlogger.debug(...)`, which Rasa does on every turn
+    whether or not debug logs are on (the copies guard the values against the log processors,
+    which may rewrite what they are given). `deepcopy` copies when that module's logger lets
+    debug through, and hands the value itself over when the logger drops debug calls without
+    looking at them (structlog's filtering logger above DEBUG, as `quiet_rasa_logs` sets it).
+    Anything else is the `copy` module's own."""
+
+    def __init__(self, logger: Any) -> None:
+        self._logger = logger
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if drops_debug(self._logger):
+            return value  # the call it is built for does nothing with it
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def drops_debug(logger: Any) -> bool:
+    """Whether a structlog logger's `debug` is structlog's no-op (its filtering logger set to
+    a level above DEBUG); False when that cannot be told."""
+    try:
+        from structlog._native import _nop
+
+        return getattr(type(logger.bind()), "debug", None) is _nop
+    except Exception:  # noqa: BLE001 - unknown logger or structlog version: copy as Rasa does
+        return False
+
+
+def skip_debug_log_copies() -> None:
+    """`DebugLogCopies` in the Rasa modules that use `copy` only for debug logs: about 0.2 ms
+    of deep copies a turn (docs/benchmarks.md). The same debug logs when they are on."""
+    import importlib
+
+    for name in DEBUG_LOG_COPIERS:
+        module = importlib.import_module(name)
+        if getattr(module, "copy", None) is copy:
+            setattr(module, "copy", DebugLogCopies(module.structlogger))  # noqa: B010
+
+
 def keep_tensorflow_out(model: Path, *, rasa_server: bool = True) -> None:
     """Before Rasa is imported: no TensorFlow for a model without a TensorFlow component, and
     stand-ins for the packages Rasa imports for channels, stores and plots this process does
@@ -176,6 +297,8 @@ def speed_up_rasa() -> None:
 
     cache_action_validation()
     cache_event_types()
+    skip_debug_log_copies()
+    index_rules_by_last_action_and_intent()
     use_sequential_graph_runner()
 
 
@@ -209,6 +332,7 @@ def load_agent(
     finally:
         lean_imports.finish()  # whatever imports them from now on gets the real packages
     share_vocabularies(agent)
+    sentence_features_only(agent)
     logger.info("Loaded model %s in %.1f s", model.name, time.perf_counter() - started)
     return agent
 
@@ -236,6 +360,88 @@ def share_vocabularies(agent: Any) -> int:
     return shared
 
 
+# The components of a serving graph that never read a message's sequence features (Rasa's
+# classifiers and Jaga's read the sentence features; the rest read text, tokens or trackers).
+SEQUENCE_FEATURES_UNREAD = frozenset(
+    {
+        "rasa.graph_components.converters.nlu_message_converter.NLUMessageConverter",
+        "components.normaliser.TextNormaliser",
+        "components.tokenizer.HanSplittingTokenizer",
+        "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer.CountVectorsFeaturizer",
+        "components.classifier.FastLogisticRegressionClassifier",
+        "rasa.nlu.classifiers.fallback_classifier.FallbackClassifier",
+        "components.safety_net.SafetyNet",
+        "components.risk.RiskScorer",
+        "components.language.LanguageDetector",
+        "components.age.AgeExtractor",
+        "components.speaker.SpeakerDetector",
+        "rasa.nlu.classifiers.regex_message_handler.RegexMessageHandler",
+        "rasa.graph_components.providers.domain_provider.DomainProvider",
+        "components.risk_policy.RiskPolicy",
+        "rasa.core.policies.memoization.MemoizationPolicy",
+        "rasa.core.policies.rule_policy.RulePolicy",
+        "rasa.graph_components.providers.rule_only_provider.RuleOnlyDataProvider",
+        "rasa.core.policies.ensemble.DefaultPolicyPredictionEnsemble",
+    }
+)
+
+
+def sentence_features_only(agent: Any) -> int:
+    """Lets the loaded CountVectors featurizers skip a message's sequence features when
+    nothing in the serving graph reads them.
+
+    For each message Rasa's CountVectorsFeaturizer transforms the text twice: token by token
+    (sequence features, for networks such as DIET and TED) and as one string (sentence
+    features, which the logistic-regression classifier reads, Rasa's and
+    `components.classifier`). Jaga's graph has no component that reads sequence features, so
+    half of the featurizers' time a message went into matrices nobody looked at. Only when
+    every component of the graph is in `SEQUENCE_FEATURES_UNREAD` (exactly those classes),
+    the featurizers of this agent compute the sentence features alone; the same matrices
+    (kept as scikit-learn returns them, CSR, which the classifier multiplies, instead of
+    converted to COO and back), so the same intents. Training never sees this. Returns how
+    many featurizers it applies to.
+    """
+    runner = getattr(getattr(agent, "processor", None), "graph_runner", None)
+    nodes = getattr(runner, "_instantiated_nodes", None) or {}
+    components = [getattr(node, "_component", None) for node in nodes.values()]
+    names = {f"{type(c).__module__}.{type(c).__qualname__}" for c in components}
+    if not components or not names <= SEQUENCE_FEATURES_UNREAD:
+        return 0
+    from types import MethodType
+
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    featurizers: list[Any] = [c for c in components if type(c) is CountVectorsFeaturizer]
+    for featurizer in featurizers:
+        featurizer._create_features = MethodType(_sentence_features, featurizer)
+    return len(featurizers)
+
+
+def _sentence_features(self: Any, attribute: str, all_tokens: list) -> tuple[list, list]:
+    """Rasa's `CountVectorsFeaturizer._create_features` with no sequence features (None, as
+    for a message without tokens) for the attributes that have sentence features, and the
+    sentence features in CSR."""
+    from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
+
+    if attribute not in DENSE_FEATURIZABLE_ATTRIBUTES:
+        return type(self)._create_features(self, attribute, all_tokens)
+    if not self.vectorizers.get(attribute):
+        return [None], [None]
+    sequence_features: list = []
+    sentence_features: list = []
+    for tokens in all_tokens:
+        sequence_features.append(None)
+        if not tokens:
+            sentence_features.append(None)
+            continue
+        sentence_vec = self.vectorizers[attribute].transform([" ".join(tokens)])
+        sentence_vec.sort_indices()
+        sentence_features.append(sentence_vec)  # CSR, which the classifier multiplies
+    return sequence_features, sentence_features
+
+
 async def handle_turn(
     agent,
     sender_id: str,
@@ -248,7 +454,8 @@ async def handle_turn(
 ) -> RasaResult:
     """Runs one user message through Rasa's `MessageProcessor.handle_message` (NLU, policies,
     actions, saving the tracker) under the sender's lock, then reads from the saved tracker
-    what the front ends need.
+    what the front ends need (the tracker Rasa just saved, unless the store would hand back
+    something else: `bot.rasa_adapter.tracker_store.reading_back`).
 
     `lang` is a language hint (a UI switch, Telegram's language_code, a /start payload): it
     travels in the message metadata, where the session-start action (actions/session.py) and
@@ -259,16 +466,23 @@ async def handle_turn(
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.shared.core.events import SlotSet
 
+    from bot.rasa_adapter.graph_runner import past_states_per_turn
+    from bot.rasa_adapter.tracker_store import read_back_saved_trackers, reading_back
+
     card_by = None if budget is None else time.monotonic() + budget
     processor = agent.processor
+    read_back_saved_trackers(processor.tracker_store)  # once per store; cheap after that
     output = CollectingOutputChannel()
     metadata = dict(metadata or {})
     if lang in LANGUAGES:
         metadata[LANG_HINT] = lang
     message = UserMessage(text, output, sender_id, input_channel=input_channel, metadata=metadata)
     async with agent.lock_store.lock(sender_id):
-        await processor.handle_message(message)
-        tracker = await processor.get_tracker(sender_id)
+        # the tracker just saved, not read from the store again; the conversation replayed
+        # for the policies once a turn, not once a prediction
+        with reading_back(), past_states_per_turn():
+            await processor.handle_message(message)
+            tracker = await processor.get_tracker(sender_id)
         turn = read_turn(tracker)
         # The privacy card, once per conversation, on its first calm turn: neither this turn
         # nor the one before was urgent (a "yes" to "are you thinking about ending your

@@ -19,14 +19,22 @@ the merge would (same serialisation, key, expiry and event streaming); anything 
 through Rasa's `save`. The merge was a fifth of a Telegram front end's CPU (py-spy);
 tests/test_tracker_store.py compares what both stores leave in Redis, turn by turn.
 deploy/endpoints.redis.yml names it as the tracker store's `type`.
+
+`TurnTrackerStore` (any store) lets a turn read back the conversation it has just saved
+without reading it from the store again; see `reading_back`.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from itertools import islice
+from typing import Any, Iterator
 
-from rasa.core.tracker_store import RedisTrackerStore
+from rasa.core.tracker_store import AwaitableTrackerStore, RedisTrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted
 
 
 class AppendingRedisTrackerStore(RedisTrackerStore):
@@ -71,8 +79,10 @@ class AppendingRedisTrackerStore(RedisTrackerStore):
             if lead is None:
                 return None
             count = len(prior) - lead
-            if len(dicts) < count or dicts[:count] != prior[lead:]:
+            if len(dicts) < count:
                 return None
+            if dicts[:count] != prior[lead:] and _as_json(dicts[:count]) != prior[lead:]:
+                return None  # (a tracker saved before in this turn holds tuples, JSON lists)
             last = dicts[count - 1]["timestamp"]
             if any(old.get("timestamp", last) > last for old in prior):
                 return None  # (also what `travel_back_in_time` would have cut)
@@ -84,3 +94,87 @@ class AppendingRedisTrackerStore(RedisTrackerStore):
             return json.dumps({"events": prior[:lead] + dicts, "name": tracker.sender_id})
         except Exception:  # noqa: BLE001 - Rasa's save handles (or raises) whatever this is
             return None
+
+
+def _as_json(data: Any) -> Any:
+    return json.loads(json.dumps(data))
+
+
+# -- reading back the turn just saved -----------------------------------------------------------
+
+# The tracker the running turn saved last, with its number of events then; None outside a turn.
+_SAVED: ContextVar[list[tuple[Any, int]] | None] = ContextVar("jaga_saved_tracker", default=None)
+
+
+@contextmanager
+def reading_back() -> Iterator[None]:
+    """Within this block (one turn, under the sender's lock), the first `retrieve` after a save
+    is answered with the tracker just saved, when the store would hand back the same
+    conversation (`TurnTrackerStore`). Nothing outlives the block; other tasks never see it."""
+    token = _SAVED.set([])
+    try:
+        yield
+    finally:
+        _SAVED.reset(token)
+
+
+def _one_session(tracker: Any) -> bool:
+    """The tracker is one conversation session from its first event: what Rasa's stores hand
+    back (they cut a conversation at its last `action_session_start`) is then all of it."""
+    events = tracker.events
+    if not events or not _is_session_start(events[0]):
+        return False
+    return not any(_is_session_start(event) for event in islice(events, 1, None))
+
+
+def _is_session_start(event: Any) -> bool:
+    return isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME
+
+
+class TurnTrackerStore(AwaitableTrackerStore):
+    """Wraps the store that keeps the conversations (in memory, Redis...), right under Rasa's
+    fail-safe store, so that a save that went through is known as such.
+
+    Inside `reading_back`, a successful save remembers the tracker; the next `retrieve` of the
+    same conversation gets that tracker instead of reading and rebuilding the stored one, if
+    it has not changed since (same number of events) and is one session from its first event
+    (so the store would return exactly its events). Anything else, a failed save included,
+    goes to the store. Outside `reading_back` it is the store itself.
+    """
+
+    async def save(self, tracker: Any) -> None:
+        saved = _SAVED.get()
+        if saved is not None:
+            saved.clear()
+        await super().save(tracker)  # raises when the store failed: nothing remembered
+        if saved is not None:
+            saved.append((tracker, len(tracker.events)))
+
+    async def retrieve(self, sender_id: str) -> Any:
+        saved = _SAVED.get()
+        if saved:
+            tracker, count = saved.pop()
+            if (
+                tracker.sender_id == sender_id
+                and len(tracker.events) == count
+                and _one_session(tracker)
+            ):
+                return tracker
+        return await super().retrieve(sender_id)
+
+
+def read_back_saved_trackers(store: Any) -> bool:
+    """Puts a `TurnTrackerStore` right above the store that keeps the conversations, inside
+    Rasa's wrappers (`FailSafeTrackerStore`, which an agent always has, and any other); once.
+    False when `store` wraps nothing (then turns read from the store as before)."""
+    holder = store
+    while True:
+        inner = getattr(holder, "_tracker_store", None)
+        if inner is None:
+            return False
+        if isinstance(inner, TurnTrackerStore):
+            return True
+        if not hasattr(inner, "_tracker_store"):
+            holder._tracker_store = TurnTrackerStore(inner)
+            return True
+        holder = inner
