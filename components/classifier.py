@@ -62,6 +62,28 @@ def normalise_block(block: scipy.sparse.spmatrix, how: str) -> scipy.sparse.csr_
     return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ rows)
 
 
+def _one_row(block: scipy.sparse.spmatrix, how: str) -> tuple[np.ndarray, np.ndarray]:
+    """The column indices and values of a one-row sparse matrix, transformed as `how` says.
+
+    The same numbers as `normalise_block`, without building sparse matrices: a message's
+    features are a few hundred non-zero columns of a 100k-column row.
+    """
+    rows = block.tocsr() if not scipy.sparse.isspmatrix_csr(block) else block
+    if not rows.has_canonical_format:
+        rows = rows.copy()
+        rows.sum_duplicates()
+    columns = rows.indices
+    values = rows.data.astype(np.float32)  # a copy: the featurizer's matrix is left alone
+    if how == "none" or not len(values):
+        return columns, values
+    if how == "binary_l2":
+        values[:] = 1.0
+    elif how == "log_l2":
+        values = np.log1p(values)
+    norm = float(np.sqrt(np.dot(values, values)))
+    return columns, values / norm if norm else values
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
     """Rasa's logistic-regression intent classifier, stored as arrays, applied as one product."""
@@ -164,8 +186,12 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         start = 0
         for block in blocks:
             width = block.shape[1]
-            part = normalise_block(block, normalise) @ weights[start : start + width]
-            row += np.asarray(part).ravel()
+            if block.shape[0] == 1:  # one sentence: its few non-zero columns times their weights
+                columns, values = _one_row(block, normalise)
+                row += values @ weights[start + columns]
+            else:
+                part = normalise_block(block, normalise) @ weights[start : start + width]
+                row += np.asarray(part).ravel()
             start += width
         return row
 
