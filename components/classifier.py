@@ -48,25 +48,11 @@ OLD_COEF_FILE = "coef.npy"  # models trained before: float64, intents x features
 NORMALISE = ("none", "l2", "binary_l2", "log_l2")
 
 
-def normalise_block(block: scipy.sparse.spmatrix, how: str) -> scipy.sparse.csr_matrix:
-    """One featurizer's sparse sentence rows, transformed as `how` says (a copy)."""
-    rows = scipy.sparse.csr_matrix(block, dtype=np.float32, copy=True)
-    if how == "none":
-        return rows
-    if how == "binary_l2":
-        rows.data[:] = 1.0
-    elif how == "log_l2":
-        rows.data = np.log1p(rows.data)
-    norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1), dtype=np.float32).ravel())
-    norms[norms == 0] = 1.0
-    return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ rows)
-
-
 def _one_row(block: scipy.sparse.spmatrix, how: str) -> tuple[np.ndarray, np.ndarray]:
-    """The column indices and values of a one-row sparse matrix, transformed as `how` says.
-
-    The same numbers as `normalise_block`, without building sparse matrices: a message's
-    features are a few hundred non-zero columns of a 100k-column row.
+    """The column indices and values of one featurizer's sentence row (a one-row sparse
+    matrix), transformed as `how` says: the one definition of `normalise`, for training
+    (`_create_X`) and prediction (`_lean_row`) alike. Plain numpy: a message's features are
+    a few hundred non-zero columns of a 100k-column row.
     """
     rows = block.tocsr() if not scipy.sparse.isspmatrix_csr(block) else block
     if not rows.has_canonical_format:
@@ -157,8 +143,14 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         for message in messages:
             blocks = _sentence_blocks(message)
             if blocks is None:
-                raise ValueError("`normalise` needs sparse sentence features only")
-            rows.append(scipy.sparse.hstack([normalise_block(b, self._normalise) for b in blocks]))
+                raise ValueError("`normalise` needs one sparse sentence row per featurizer")
+            parts = []
+            for block in blocks:
+                columns, values = _one_row(block, self._normalise)
+                pointers = np.array([0, len(values)])
+                shape = (1, block.shape[1])
+                parts.append(scipy.sparse.csr_matrix((values, columns, pointers), shape=shape))
+            rows.append(scipy.sparse.hstack(parts))
         return scipy.sparse.csr_matrix(scipy.sparse.vstack(rows))
 
     def _scores(self, messages: List[Message], weights: np.ndarray) -> np.ndarray:
@@ -186,12 +178,8 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         start = 0
         for block in blocks:
             width = block.shape[1]
-            if block.shape[0] == 1:  # one sentence: its few non-zero columns times their weights
-                columns, values = _one_row(block, normalise)
-                row += values @ weights[start + columns]
-            else:
-                part = normalise_block(block, normalise) @ weights[start : start + width]
-                row += np.asarray(part).ravel()
+            columns, values = _one_row(block, normalise)  # its few non-zero columns
+            row += values @ weights[start + columns]
             start += width
         return row
 
@@ -222,6 +210,6 @@ def _sentence_blocks(message: Message) -> List[scipy.sparse.spmatrix] | None:
         for f in message.features
         if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE
     ]
-    if not blocks or not all(scipy.sparse.issparse(b) for b in blocks):
+    if not blocks or not all(scipy.sparse.issparse(b) and b.shape[0] == 1 for b in blocks):
         return None
     return blocks
