@@ -93,11 +93,9 @@ _ASCII_LETTER = re.compile("[A-Za-z]")  # the ASCII characters for which isalpha
 _ASCII_RUN = re.compile(r"[\x00-\x7f]+")
 
 
-def script_language(text: str) -> str | None:
-    """`zh` or `ta` when Chinese characters or Tamil script lead the message, `other` when most
-    letters are in a script Jaga cannot read (Arabic, Thai, Korean...), else None."""
-    if not text or text.isascii():
-        return None  # Latin letters only (or none): no script to tell
+def script_counts(text: str) -> tuple[int, int, int, int]:
+    """How many characters of `text` are Chinese, Tamil, Latin letters (ASCII and the accented
+    Latin blocks) and letters of any other script."""
     han = len(_HAN_CHAR.findall(text))
     tamil = len(_TAMIL_CHAR.findall(text))
     rest = _READ_SCRIPTS.sub("", text)  # the other characters: letters of other scripts?
@@ -109,6 +107,15 @@ def script_language(text: str) -> str | None:
                 latin += 1
             else:
                 other += 1
+    return han, tamil, latin, other
+
+
+def script_language(text: str) -> str | None:
+    """`zh` or `ta` when Chinese characters or Tamil script lead the message, `other` when most
+    letters are in a script Jaga cannot read (Arabic, Thai, Korean...), else None."""
+    if not text or text.isascii():
+        return None  # Latin letters only (or none): no script to tell
+    han, tamil, latin, other = script_counts(text)
     letters = han + tamil + latin + other
     if not letters:
         return None

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import messages
-from components.lexicon import script_language
+from components.lexicon import script_counts, script_language
 
 DOMAIN = Path(__file__).resolve().parents[1] / "domain.yml"
 # What the child types or taps, and the intent the model must find.
@@ -199,15 +199,13 @@ def test_every_mandarin_and_tamil_response_states_the_english_ones_facts():
                 assert english <= facts <= known, (name, lang, english - facts, facts - known)
 
 
-def _script_language_by_letter(text: str) -> str | None:
-    """`script_language` as it counted before, character by character: the reference."""
-    from components.lexicon import _HAN, _TAMIL, UNREADABLE
+def _counts_by_letter(text: str) -> tuple[int, int, int, int]:
+    """What `script_counts` counts, character by character: the reference."""
+    from components.lexicon import _HAN, _TAMIL
 
     def within(ch: str, ranges: tuple) -> bool:
         return any(lo <= ord(ch) <= hi for lo, hi in ranges)
 
-    if not text or text.isascii():
-        return None
     han = tamil = latin = other = 0
     for ch in text:
         if within(ch, _HAN):
@@ -219,16 +217,7 @@ def _script_language_by_letter(text: str) -> str | None:
                 latin += 1
             else:
                 other += 1
-    letters = han + tamil + latin + other
-    if not letters:
-        return None
-    if han >= 2 and han * 3 >= latin:
-        return "zh"
-    if tamil >= 2 and tamil * 2 >= latin:
-        return "ta"
-    if other >= 2 and other * 2 > letters:
-        return UNREADABLE
-    return None
+    return han, tamil, latin, other
 
 
 SCRIPTS = (
@@ -244,11 +233,11 @@ SCRIPTS = (
         st.text(alphabet=SCRIPTS, max_size=200),
     )
 )
-def test_script_language_counts_every_letter_as_before(text):
-    assert script_language(text) == _script_language_by_letter(text)
+def test_script_counts_count_every_letter_as_the_reference(text):
+    assert script_counts(text) == _counts_by_letter(text)
 
 
-def test_script_language_on_every_reply_as_before():
+def test_script_counts_on_every_reply_as_the_reference():
     domain = yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text())
     texts = [
         variant.get("text") or ""
@@ -257,4 +246,4 @@ def test_script_language_on_every_reply_as_before():
     ]
     assert len(texts) > 100
     for text in texts:
-        assert script_language(text) == _script_language_by_letter(text), text
+        assert script_counts(text) == _counts_by_letter(text), text
