@@ -28,7 +28,7 @@ async def test_a_short_plea_gets_the_helplines_and_keeps_the_conversation(assist
     try:
         turn = await assistant.respond(sender, text)
         first = turn.replies[0].text if turn.replies else ""
-        assert "15999" in first or "999" in first, (text, turn.intent, first)
+        assert "999" in first.replace("15999", "") and "15999" in first, (text, turn.intent, first)
         assert turn.intent not in {"forget_me", "thank", "deny", "goodbye"}, (text, turn.intent)
     finally:
         await assistant.forget(sender)

@@ -51,11 +51,15 @@ def session(sender: str = "child") -> DialogueStateTracker:
     return tracker
 
 
+def stores() -> tuple[CountingStore, TurnTrackerStore, DialogueStateTracker]:
+    """A counting store, the wrapper above it, and one session to save."""
+    inner = CountingStore()
+    return inner, TurnTrackerStore(inner), session()
+
+
 def test_within_a_turn_the_saved_tracker_is_read_back_once():
     async def run() -> None:
-        inner = CountingStore()
-        store = TurnTrackerStore(inner)
-        tracker = session()
+        inner, store, tracker = stores()
         with reading_back():
             await store.save(tracker)
             assert await store.retrieve("child") is tracker  # not read from the store
@@ -70,9 +74,7 @@ def test_within_a_turn_the_saved_tracker_is_read_back_once():
 @pytest.mark.parametrize("case", ["outside", "other sender", "changed", "two sessions", "failed"])
 def test_otherwise_the_store_is_read(case):
     async def run() -> None:
-        inner = CountingStore()
-        store = TurnTrackerStore(inner)
-        tracker = session()
+        inner, store, tracker = stores()
         await store.save(tracker)  # so that the store holds it
         if case == "outside":
             await store.save(tracker)
@@ -99,9 +101,7 @@ def test_otherwise_the_store_is_read(case):
 
 def test_a_failed_save_forgets_an_earlier_one():
     async def run() -> None:
-        inner = CountingStore()
-        store = TurnTrackerStore(inner)
-        tracker = session()
+        inner, store, tracker = stores()
         with reading_back():
             await store.save(tracker)
             inner.failing = True
