@@ -310,8 +310,11 @@ def decide(
     probs: np.ndarray,
     head_p: float | None = None,
     threshold: float | None = None,
+    config: Any = None,
 ) -> Outcome:
-    """Fallback, safety net, (head), risk level: the pipeline's order on one message."""
+    """Fallback, safety net, (head), risk level: the pipeline's order on one message.
+
+    `config`: a components.risk.RiskConfig other than risk.yml's (tools/frontier.py)."""
     from components.risk import assess
     from components.safety_net import priority
     from components.text import normalise
@@ -329,7 +332,7 @@ def decide(
         if intent not in SAFETY_INTENTS:
             safety = [r["name"] for r in ranking if r["name"] in SAFETY_INTENTS]
             intent = safety[0] if safety else "crisis"
-    risk = assess(normal, ranking, intent)
+    risk = assess(normal, ranking, intent, config)
     if risk.level == "danger" and intent not in SAFETY_INTENTS:
         intent = "crisis"
     return Outcome(intent, risk.level)
