@@ -191,7 +191,8 @@ def test_states_from_one_replay_are_rasas_for_every_option(rasa_backend, process
     for events, length in [(e, n) for e in conversations for n in range(1, len(e) + 1)]:
         partial = DialogueStateTracker.from_events(tracker.sender_id, events[:length], domain.slots)
         for omit in (False, True):
-            steps = _Replay(partial, domain, omit).steps()
+            replay = _Replay(partial, domain, omit)
+            steps = replay.steps()
             for ignore in (False, True):
                 for data in rule_only:
                     rasa = domain.states_for_tracker_history(
@@ -200,8 +201,8 @@ def test_states_from_one_replay_are_rasas_for_every_option(rasa_backend, process
                         ignore_rule_only_turns=ignore,
                         rule_only_data=data,
                     )
-                    ours = _states(steps, domain, ignore, data)
-                    again = _states(steps, domain, ignore, data)
+                    ours = _states(steps, domain, ignore, data, replay.mutable)
+                    again = _states(steps, domain, ignore, data, replay.mutable)
                     assert ours == rasa
                     assert _sharing(ours) == _sharing(rasa)
                     places = [id(sub) for state in rasa for sub in state.values()]
@@ -290,6 +291,51 @@ def test_within_a_turn_a_grown_tracker_is_replayed_from_where_it_stopped(
             assert full_replays == [1, 2]
         else:
             assert len(full_replays) > 5
+
+
+def test_a_tracker_kept_for_the_next_turn_is_replayed_from_where_it_stopped(
+    rasa_backend, processor, monkeypatch
+):
+    """The replays go with the tracker from one turn to the next (a tracker kept by
+    `TurnTrackerStore`): the next turn's states equal Rasa's without replaying from the
+    start; a run outside a turn replays for itself; the replays do not keep a tracker alive."""
+    import gc
+    import weakref
+
+    from bot.rasa_adapter.graph_runner import REPLAYS, past_states_per_turn
+
+    domain = processor.domain
+    tracker = asyncio.run(_conversation(rasa_backend, "past-states-turns", CONVERSATION))
+    asyncio.run(rasa_backend.forget("past-states-turns"))
+    events = list(tracker.events)
+    half = len(events) // 2
+    full_replays = []
+    applied = DialogueStateTracker.applied_events
+
+    def counted(self):
+        full_replays.append(len(self.events))
+        return applied(self)
+
+    grown = DialogueStateTracker(tracker.sender_id, domain.slots)
+    for turn in (events[:half], events[half:]):
+        with past_states_per_turn():
+            for event in turn:
+                grown.update(event)
+                monkeypatch.setattr(DialogueStateTracker, "applied_events", counted)
+                ours = grown.past_states(domain, ignore_rule_only_turns=True)
+                monkeypatch.setattr(DialogueStateTracker, "applied_events", applied)
+                rasa = domain.states_for_tracker_history(grown, ignore_rule_only_turns=True)
+                assert ours == rasa
+    assert full_replays == [1, 2]  # the second turn went on from the first turn's replay
+    assert grown.__dict__[REPLAYS]
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", counted)
+    full_replays.clear()
+    assert grown.past_states(domain) == domain.states_for_tracker_history(grown)
+    assert full_replays  # outside a turn: Rasa's own replay
+    kept = weakref.ref(grown)
+    del grown
+    gc.collect()
+    assert kept() is None
 
 
 def test_rules_found_through_the_index_are_the_rules_rasa_finds(rasa_backend, processor):

@@ -198,6 +198,29 @@ def test_what_a_turn_reads_back_is_what_the_store_holds(agent, monkeypatch):
 
     monkeypatch.setattr(type(inner), "retrieve", counting_retrieve)
     monkeypatch.setattr(runtime, "read_turn", checking_read_turn)
+    # A tracker kept from the turn before (in memory) is, when handed over, what the store
+    # would have handed back.
+    handed_over = []
+    kept_retrieve = TurnTrackerStore.retrieve
+
+    async def checking_kept_retrieve(self: Any, sender_id: str) -> Any:
+        kept = self._kept.get(sender_id)
+        tracker = await kept_retrieve(self, sender_id)
+        if kept is not None and tracker is kept[0]:
+            stored = await retrieve(inner, sender_id)
+            assert as_json(tracker.as_dialogue().as_dict()) == as_json(
+                stored.as_dialogue().as_dict()
+            )
+            verbosity = EventVerbosity.ALL
+            assert as_json(tracker.current_state(verbosity)) == as_json(
+                stored.current_state(verbosity)
+            )
+            assert slots(tracker) == slots(stored)
+            handed_over.append(sender_id)
+        return tracker
+
+    monkeypatch.setattr(TurnTrackerStore, "retrieve", checking_kept_retrieve)
+    in_memory = isinstance(inner, InMemoryTrackerStore)
 
     async def run() -> None:
         for lang in (None, "ms"):  # with a language hint, the first turn is read from the store
@@ -217,9 +240,111 @@ def test_what_a_turn_reads_back_is_what_the_store_holds(agent, monkeypatch):
                     stored.current_state(verbosity)
                 )
                 assert slots(read_back) == slots(stored)
-                if number > 0 or lang is None:
+                if not in_memory and (number > 0 or lang is None):
                     assert len(reads) == 1, text  # Rasa's own read; the turn's came back
+                elif in_memory and number > 1:
+                    assert not reads, text  # the turn before's tracker; the turn's came back
             await runtime.forget(agent, sender)
+            assert not any(store._kept for store in turn_stores(agent))
 
     asyncio.run(run())
     assert not merges
+    assert len(handed_over) >= (2 * (len(MESSAGES) - 2) if in_memory else 0)
+
+
+def turn_stores(agent: Any) -> list[TurnTrackerStore]:
+    found, store = [], agent.tracker_store
+    while store is not None:
+        if isinstance(store, TurnTrackerStore):
+            found.append(store)
+        store = getattr(store, "_tracker_store", None)
+    return found
+
+
+# -- the tracker kept for the next turn (above Rasa's in-memory store) --------------------------
+
+
+def memory_stores() -> tuple[InMemoryTrackerStore, list[str], TurnTrackerStore]:
+    """Rasa's in-memory store (its reads counted), the wrapper above it."""
+    inner = InMemoryTrackerStore(Domain.empty())
+    reads: list[str] = []
+    retrieve = inner.retrieve
+
+    async def counted(sender_id: str) -> Any:
+        reads.append(sender_id)
+        return await retrieve(sender_id)
+
+    inner.retrieve = counted  # type: ignore[method-assign]
+    return inner, reads, TurnTrackerStore(inner)
+
+
+def test_the_next_turn_starts_from_the_tracker_saved_last():
+    async def run() -> None:
+        inner, reads, store = memory_stores()
+        tracker = session()
+        with reading_back():
+            await store.save(tracker)
+        await store.save(tracker)  # a save after the turn (the privacy card's) is kept too
+        with reading_back():  # the next turn
+            assert await store.retrieve("child") is tracker
+            assert not reads
+            tracker.update(SlotSet("lang", "ms"))  # the turn goes on, then fails unsaved
+        with reading_back():  # handed over once: the turn after reads the store
+            again = await store.retrieve("child")
+            assert again is not tracker and reads == ["child"]
+            assert again.get_slot("lang") is None
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    "case", ["outside", "stored since", "deleted", "other domain", "grown", "two sessions"]
+)
+def test_a_kept_tracker_is_not_handed_over_when_the_store_would_differ(case):
+    async def run() -> None:
+        inner, reads, store = memory_stores()
+        tracker = session()
+        with reading_back():
+            await store.save(tracker)
+        if case == "stored since":
+            await inner.save(session())  # another process, a test, a repair: not through it
+        if case == "deleted":
+            inner.store.pop("child")  # as `runtime.forget` and the sweep delete
+        if case == "other domain":
+            inner.domain = Domain.empty()  # a reloaded model
+        if case == "grown":
+            tracker.update(SlotSet("lang", "ms"))
+        if case == "two sessions":
+            tracker.update(ActionExecuted("action_session_start"))
+            await inner.save(tracker)
+            store._kept["child"] = (
+                tracker,
+                len(tracker.events),
+                inner.store["child"],
+                inner.domain,
+            )
+        if case == "outside":
+            assert await store.retrieve("child") is not tracker
+            return
+        with reading_back():
+            assert await store.retrieve("child") is not tracker
+            assert reads == ["child"]
+
+    asyncio.run(run())
+
+
+def test_forgetting_drops_the_kept_tracker_and_only_the_latest_are_kept(monkeypatch):
+    from bot.rasa_adapter import tracker_store
+
+    async def run() -> None:
+        inner, _, store = memory_stores()
+        monkeypatch.setattr(tracker_store, "KEPT_CONVERSATIONS", 2)
+        for sender in ("a", "b", "c"):
+            await store.save(session(sender))
+        assert list(store._kept) == ["b", "c"]
+        tracker_store.forget_kept(store, "b")
+        assert list(store._kept) == ["c"]
+        await store.save(session("c"))
+        assert list(store._kept) == ["c"]  # saved again: the latest, once
+
+    asyncio.run(run())

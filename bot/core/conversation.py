@@ -360,7 +360,6 @@ class BaseAssistant:
         """Rasa's answer as a turn, and whether the privacy card is due; the safe reply when
         Rasa fails or misses the deadline."""
         started = time.perf_counter()
-        fallback_lang = hint or detect_language(text)
         remaining = max(deadline - asyncio.get_running_loop().time(), 0)
         message = RasaMessage(sender_id, text, hint, metadata, budget=remaining)
         task = asyncio.ensure_future(self._backend.turn(message))
@@ -373,15 +372,15 @@ class BaseAssistant:
             result = await asyncio.wait_for(asyncio.shield(task), remaining)
         except asyncio.TimeoutError:
             logger.warning("Rasa took longer than %.1f s; sent the safe reply", self._timeout)
-            return self._degraded(text, fallback_lang or "en"), False
+            return self._degraded(text, _fallback_lang(text, hint) or "en"), False
         except Exception as error:  # noqa: BLE001 - any failure gets the safe reply
             logger.error("Rasa failed (%s); sent the safe reply", type(error).__name__)
             # in the conversation's language if the tracker can still say, in the time left
-            lang = fallback_lang or await self._language(sender_id, deadline)
+            lang = _fallback_lang(text, hint) or await self._language(sender_id, deadline)
             return self._degraded(text, lang), False
         if not isinstance(result, RasaResult) or not result.replies:
             logger.error("Rasa sent no reply; sent the safe reply")
-            lang = result.lang if isinstance(result, RasaResult) else fallback_lang
+            lang = result.lang if isinstance(result, RasaResult) else _fallback_lang(text, hint)
             return self._degraded(text, lang or "en"), False
         logger.debug("Turn took %.1f ms", (time.perf_counter() - started) * 1000)
         return result.to_turn(), result.privacy_card
@@ -412,6 +411,12 @@ def _model_identity(settings: Settings | None) -> tuple | None:
     except OSError:
         return None
     return (path, stat.st_mtime_ns, stat.st_size)
+
+
+def _fallback_lang(text: str, hint: str | None) -> str | None:
+    """The safe reply's language when Rasa gave none: the hint, or the text's own language
+    (worked out only then, not on every turn)."""
+    return hint or detect_language(text)
 
 
 def _swallow(task: asyncio.Task) -> None:

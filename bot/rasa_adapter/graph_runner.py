@@ -16,14 +16,17 @@ Within one run (one prediction of the next action) the policies ask for the same
 past states several times: RulePolicy twice (once for the text, once for the intent of the
 last message), MemoizationPolicy once with other options, and each time Rasa replays the whole
 conversation. `cache_past_states` makes a run replay each tracker once and build each
-caller's states from that replay; within a turn (`past_states_per_turn`) the next prediction
-replays only the events added since the last one.
+caller's states from that replay; within a turn (`past_states_per_turn`) the replays are kept
+with the tracker, so the next prediction, and the next turn when it starts from the same
+tracker (`bot.rasa_adapter.tracker_store.TurnTrackerStore`), replays only the events added
+since.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import weakref
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import islice
@@ -98,17 +101,21 @@ def use_sequential_graph_runner() -> None:
 
 # -- past states, one replay --------------------------------------------------------------------
 
-# Inside `SequentialGraphRunner.run` or `past_states_per_turn`: the replays (`_Replay`); None
-# outside.
+# Inside `SequentialGraphRunner.run`: the replays (`_Replay`); inside `past_states_per_turn`:
+# `ON_THE_TRACKER` (each tracker's replays are kept with it); None outside.
 _PAST_STATES: ContextVar[list[Any] | None] = ContextVar("jaga_past_states", default=None)
+ON_THE_TRACKER: list[Any] = []  # a marker, never filled
+REPLAYS = "_jaga_replays"  # the attribute of a tracker that holds its replays
 
 
 @contextmanager
 def past_states_per_turn() -> Iterator[None]:
-    """Within this block (one turn: `runtime.handle_turn`), the replays of a tracker are kept
-    from one prediction to the next, and the next one replays only the events added since
-    (`_Replay`). Nothing outlives the block."""
-    token = _PAST_STATES.set([])
+    """Within this block (one turn: `runtime.handle_turn`, under the conversation's lock), a
+    tracker's replays are kept with the tracker (`REPLAYS`), and the next prediction replays
+    only the events added since (`_Replay`), in this turn or, for a tracker kept for the next
+    turn (`TurnTrackerStore`), in that one. A tracker rebuilt from the store starts without
+    them; they go when the tracker goes."""
+    token = _PAST_STATES.set(ON_THE_TRACKER)
     try:
         yield
     finally:
@@ -139,11 +146,15 @@ def cache_past_states() -> None:
         cache = _PAST_STATES.get()
         if cache is None:
             return original(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        if cache is ON_THE_TRACKER:
+            cache = self.__dict__.setdefault(REPLAYS, [])
         replay = next((r for r in cache if r.serves(self, domain, omit_unset_slots)), None)
         if replay is None:
             replay = _Replay(self, domain, omit_unset_slots)
+            cache[:] = [r for r in cache if r.domain is domain]  # none for a reloaded model's
             cache.append(replay)
-        return _states(replay.steps(), domain, ignore_rule_only_turns, rule_only_data)
+        steps = replay.steps()
+        return _states(steps, domain, ignore_rule_only_turns, rule_only_data, replay.mutable)
 
     past_states.jaga_cached = True  # type: ignore[attr-defined]
     DialogueStateTracker.past_states = past_states
@@ -160,19 +171,24 @@ class _Replay:
     the tracker has grown since (the next prediction of the turn: an action and its events
     appended), only the new events are replayed, from where the last replay stopped, if
     Rasa's `applied_events` would just append them: none of them restarts, starts a session
-    or reverts anything, and the conversation has no loop (form). Otherwise all of it."""
+    or reverts anything, and the conversation has no loop (form). Otherwise all of it. It
+    holds its tracker weakly: kept on the tracker (`REPLAYS`), it must not keep it alive."""
 
     def __init__(self, tracker: Any, domain: Any, omit_unset_slots: bool) -> None:
-        self.tracker, self.domain, self.omit_unset_slots = tracker, domain, omit_unset_slots
+        self.tracker_ref = weakref.ref(tracker)
+        self.domain, self.omit_unset_slots = domain, omit_unset_slots
         self.count = -1  # the number of events replayed; -1: none yet
         self.last: Any = None  # the last of them
         self.prior: Any = None  # the replaying tracker, after all of them
         self.kept: List[Step] = []
         self.loops = False  # the conversation has `active_loop` events: always replay all
+        # The keys of each sub-state of the steps whose values callers could change, found
+        # once (`_states`); by id, each with its sub-state, which keeps that id its own.
+        self.mutable: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
 
     def serves(self, tracker: Any, domain: Any, omit_unset_slots: bool) -> bool:
         return (
-            tracker is self.tracker
+            tracker is self.tracker_ref()
             and domain is self.domain
             and omit_unset_slots == self.omit_unset_slots
         )
@@ -189,7 +205,8 @@ class _Replay:
 
         resets = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
 
-        events = self.tracker.events
+        tracker: Any = self.tracker_ref()  # alive: `serves` has just been asked about it
+        events = tracker.events
         count = len(events)
         last = events[-1] if count else None
         if count == self.count and last is self.last:
@@ -200,10 +217,11 @@ class _Replay:
             if any(isinstance(event, resets) for event in new):
                 new = None  # Rasa's applied_events would do more than append them
         if new is None:  # from the start, as Rasa's generate_all_prior_trackers
-            prior = self.tracker.init_copy()
-            applied = self.tracker.applied_events()
+            prior = tracker.init_copy()
+            applied = tracker.applied_events()
             steps: List[Step] = []
             self.loops = any(isinstance(e, ActiveLoop) for e in events)
+            self.mutable = {}  # new steps, new sub-states
         else:  # on from the last replay; its final step (the tracker as it was) is redone
             prior, applied, steps = self.prior, new, self.kept[:-1]
         for event in applied:
@@ -229,23 +247,31 @@ def _states(
     domain: Any,
     ignore_rule_only_turns: bool,
     rule_only_data: Dict[str, Any] | None,
+    mutable: Dict[int, Tuple[Any, Tuple[str, ...]]] | None = None,
 ) -> List[Dict[str, Any]]:
     """`Domain.states_for_tracker_history` (Rasa 3.6) over the steps of a replay, on copies:
     the same states, sharing sub-states where Rasa's share them (through one copy per
-    sub-state seen in the replay), nothing with the steps or another call."""
+    sub-state seen in the replay), nothing with the steps or another call. A copy is the
+    sub-state's dict with its values that could be changed (not strings, numbers, None, or
+    tuples of them) deep-copied; which keys those are is found once per sub-state and kept
+    in `mutable` (the replay's: its steps' sub-states are never changed, only copied)."""
     from rasa.shared.core.constants import PREVIOUS_ACTION
 
     copies: dict[int, Any] = {}
+    mutable = {} if mutable is None else mutable
 
     def own(sub_state: Any) -> Any:
         if not isinstance(sub_state, dict):
             return sub_state
         found = copies.get(id(sub_state))
         if found is None:
-            found = copies[id(sub_state)] = {
-                key: value if _immutable(value) else copy.deepcopy(value)
-                for key, value in sub_state.items()
-            }
+            known = mutable.get(id(sub_state))
+            if known is None or known[0] is not sub_state:
+                keys = tuple(key for key, value in sub_state.items() if not _immutable(value))
+                known = mutable[id(sub_state)] = (sub_state, keys)
+            found = copies[id(sub_state)] = dict(sub_state)
+            for key in known[1]:
+                found[key] = copy.deepcopy(sub_state[key])
         return found
 
     states: List[Dict[str, Any]] = []

@@ -8,10 +8,13 @@ import asyncio
 import copy
 import json
 import logging
+import marshal
 import os
 import sys
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable
 
@@ -150,6 +153,186 @@ def cache_event_types() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def compare_with_one_empty_domain() -> None:
+    """Tells an empty domain with one empty domain built once, not one built per message.
+
+    Rasa's `MessageProcessor._check_for_unseen_features` asks `domain.is_empty()` on every
+    message, which builds a whole `Domain.empty()` (default intents, actions, slots) to compare
+    the domain's data with its data: a twentieth of the dialogue's time a turn. The empty
+    domain's data is the same every time; it is built once (a private copy nobody changes)
+    and each call compares with it, as Rasa's method does.
+    """
+    from rasa.shared.core.domain import Domain
+
+    if getattr(Domain.is_empty, "jaga_cached", False):
+        return
+    empty: list[dict] = []
+
+    def is_empty(self: Any) -> bool:
+        if not empty:
+            empty.append(copy.deepcopy(Domain.empty().as_dict()))
+        return self.as_dict() == empty[0]
+
+    is_empty.jaga_cached = True  # type: ignore[attr-defined]
+    is_empty.__wrapped__ = Domain.is_empty  # type: ignore[attr-defined]
+    Domain.is_empty = is_empty
+
+
+def serialise_each_event_once() -> None:
+    """Writes the JSON of a stored conversation from each event's JSON, encoded once per event.
+
+    Rasa's text stores (in memory, Redis) save a conversation as
+    `json.dumps(tracker.as_dialogue().as_dict())`: every event encoded again at every save, the
+    whole conversation's history for one more turn (a tenth of a reply's time, more the longer
+    the conversation; `TurnTrackerStore` keeps a conversation's events from one turn to the
+    next). The same string is joined from each event's `json.dumps(event.as_dict())`, kept on
+    the event with a snapshot of that dict (`marshal` version 2, which has no back-references:
+    the same bytes only for the same types and values in the same order) and used again only
+    while the event's dict still gives the same snapshot; an event whose dict has changed, or
+    cannot be snapshotted, is encoded again. Same string, byte for byte
+    (tests/test_rasa_speedups.py).
+    """
+    from rasa.core.tracker_store import SerializedTrackerAsText
+
+    original = SerializedTrackerAsText.serialise_tracker
+    if getattr(original, "jaga_cached", False):
+        return
+
+    def serialise_tracker(tracker: Any) -> str:
+        events = ", ".join(_event_json(event) for event in tracker.events)
+        return '{"events": [' + events + '], "name": ' + json.dumps(tracker.sender_id) + "}"
+
+    serialise_tracker.jaga_cached = True  # type: ignore[attr-defined]
+    serialise_tracker.__wrapped__ = original  # type: ignore[attr-defined]
+    SerializedTrackerAsText.serialise_tracker = staticmethod(serialise_tracker)
+
+
+def _event_json(event: Any) -> str:
+    """`json.dumps(event.as_dict())`, from the event's memory while its dict is unchanged."""
+    data = event.as_dict()
+    try:
+        snapshot = marshal.dumps(data, 2)
+    except ValueError:  # a value marshal cannot write (numpy's, say): encoded every time
+        return json.dumps(data)
+    kept = event.__dict__.get("_jaga_json")
+    if kept is not None and kept[0] == snapshot:
+        return kept[1]
+    encoded = json.dumps(data)
+    event.__dict__["_jaga_json"] = (snapshot, encoded)
+    return encoded
+
+
+# The tracker that the running `_run_action` may hand to its action as it is (`READ_ONLY_RUNS`).
+_SHARED_FOR_READING: ContextVar[Any] = ContextVar("jaga_shared_for_reading", default=None)
+
+
+def read_only_actions() -> tuple[type, ...]:
+    """Rasa's actions whose `run` only reads the tracker it is given: listening, a response
+    from the domain, a custom action (whose server gets the tracker's state as JSON)."""
+    from rasa.core.actions.action import ActionBotResponse, ActionListen, RemoteAction
+
+    return (ActionListen, ActionBotResponse, RemoteAction)
+
+
+def skip_copies_for_read_only_actions() -> None:
+    """Runs an action that only reads the tracker on the tracker itself, not on a copy.
+
+    Rasa's `MessageProcessor._run_action` copies the conversation before each action
+    (`tracker.copy()`, which replays every event into a new tracker) so that the events of
+    the prediction can be added to the copy and dropped if the action is rejected. When the
+    prediction brings no events and the action is one of `read_only_actions` (exactly those
+    classes: `action_listen` at the end of every turn, `utter_...` responses, Jaga's custom
+    actions), the copy is the same conversation and nothing changes it: the tracker is
+    handed over as it is (its first `copy()` in that `_run_action` returns it). Two copies
+    a turn, a replay of the whole conversation each. Any other action, or a prediction with
+    events, gets Rasa's copy.
+    """
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original_run = MessageProcessor._run_action
+    if getattr(original_run, "jaga_cached", False):
+        return
+    original_copy = DialogueStateTracker.copy
+    read_only = read_only_actions()
+
+    def copy(self: Any) -> Any:
+        if _SHARED_FOR_READING.get() is self:
+            _SHARED_FOR_READING.set(None)  # once: `_run_action` copies once, for its action
+            return self
+        return original_copy(self)
+
+    async def _run_action(
+        self: Any, action: Any, tracker: Any, output_channel: Any, nlg: Any, prediction: Any
+    ) -> bool:
+        if type(action) not in read_only or prediction.events:
+            return await original_run(self, action, tracker, output_channel, nlg, prediction)
+        token = _SHARED_FOR_READING.set(tracker)
+        try:
+            return await original_run(self, action, tracker, output_channel, nlg, prediction)
+        finally:
+            _SHARED_FOR_READING.reset(token)
+
+    _run_action.jaga_cached = True  # type: ignore[attr-defined]
+    _run_action.__wrapped__ = original_run  # type: ignore[attr-defined]
+    copy.__wrapped__ = original_copy  # type: ignore[attr-defined]
+    MessageProcessor._run_action = _run_action
+    DialogueStateTracker.copy = copy
+
+
+def plain_applied_events() -> None:
+    """Tells a conversation's applied events by each event's class, when every event is of a
+    class Rasa only appends (or, for a restart or a new session, starts again from).
+
+    Rasa's `DialogueStateTracker.applied_events` tests each event against five event classes
+    (abstract base classes: each test is slow) to undo reverted actions and utterances and
+    loop (form) turns, and a turn asks for it three times (starting the session, checking its
+    expiry, the custom actions' state), a pass over the whole conversation each. When every
+    event is exactly one of `PLAIN_EVENTS` (no reverts, no loops) that comes to the events
+    after the last restart or session start; anything else goes to Rasa's method.
+    """
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        AllSlotsReset,
+        BotUttered,
+        DefinePrevUserUtteredFeaturization,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original = DialogueStateTracker.applied_events
+    if getattr(original, "jaga_cached", False):
+        return
+    resets = frozenset({Restarted, SessionStarted})
+    plain = frozenset(
+        {
+            ActionExecuted,
+            AllSlotsReset,
+            BotUttered,
+            DefinePrevUserUtteredFeaturization,
+            SlotSet,
+            UserUttered,
+        }
+    )
+
+    def applied_events(self: Any) -> list:
+        start = 0
+        for index, event in enumerate(self.events):
+            kind = type(event)
+            if kind in resets:
+                start = index + 1
+            elif kind not in plain:
+                return original(self)  # a revert, a loop, anything else: Rasa's own walk
+        return list(islice(self.events, start, None))
+
+    applied_events.jaga_cached = True  # type: ignore[attr-defined]
+    applied_events.__wrapped__ = original  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = applied_events
+
+
 def index_rules_by_last_action_and_intent() -> None:
     """RulePolicy looks for the rules that fit the conversation by testing every rule against
     its latest state (then the survivors against the states before). A rule whose last state
@@ -270,6 +453,28 @@ def skip_debug_log_copies() -> None:
             setattr(module, "copy", DebugLogCopies(module.structlogger))  # noqa: B010
 
 
+def skip_unlogged_rule_states() -> None:
+    """RulePolicy writes out the conversation's states as text on each rule lookup (two a
+    prediction: `format_tracker_states`, a line per state) only to pass the text to a debug
+    log, whether or not debug logs are on; the text is used for nothing else. It is written
+    when rule_policy's logger lets debug through; when that logger drops debug calls without
+    looking at them (`drops_debug`), the log call is given an empty text instead."""
+    from rasa.core.policies import rule_policy
+
+    original = rule_policy.RulePolicy.format_tracker_states
+    if getattr(original, "jaga_cached", False):
+        return
+
+    def format_tracker_states(states: list) -> str:
+        if drops_debug(rule_policy.structlogger):
+            return ""  # for a debug log that is off
+        return original(states)
+
+    format_tracker_states.jaga_cached = True  # type: ignore[attr-defined]
+    format_tracker_states.__wrapped__ = original  # type: ignore[attr-defined]
+    rule_policy.RulePolicy.format_tracker_states = staticmethod(format_tracker_states)
+
+
 def keep_tensorflow_out(model: Path, *, rasa_server: bool = True) -> None:
     """Before Rasa is imported: no TensorFlow for a model without a TensorFlow component, and
     stand-ins for the packages Rasa imports for channels, stores and plots this process does
@@ -297,7 +502,12 @@ def speed_up_rasa() -> None:
 
     cache_action_validation()
     cache_event_types()
+    compare_with_one_empty_domain()
+    serialise_each_event_once()
+    skip_copies_for_read_only_actions()
+    plain_applied_events()
     skip_debug_log_copies()
+    skip_unlogged_rule_states()
     index_rules_by_last_action_and_intent()
     use_sequential_graph_runner()
 
@@ -608,9 +818,12 @@ async def forget(agent, sender_id: str) -> None:
     so that nobody is told "deleted" when it was not."""
     from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
 
+    from bot.rasa_adapter.tracker_store import forget_kept
+
     inner, fallbacks = tracker_stores(agent)
     locks = agent.lock_store
     async with locks.lock(sender_id):
+        forget_kept(agent.tracker_store, sender_id)  # the tracker kept for its next turn
         for fallback in fallbacks:
             if isinstance(fallback, InMemoryTrackerStore):
                 fallback.store.pop(sender_id, None)
@@ -655,6 +868,8 @@ def sweep_idle(agent, ttl: float | None = None, now: float | None = None) -> int
     Returns how many were deleted."""
     from rasa.core.tracker_store import InMemoryTrackerStore
 
+    from bot.rasa_adapter.tracker_store import forget_kept
+
     inner, fallbacks = tracker_stores(agent)
     ttl = conversation_ttl(agent) if ttl is None else ttl
     now = time.time() if now is None else now
@@ -665,6 +880,7 @@ def sweep_idle(agent, ttl: float | None = None, now: float | None = None) -> int
         for sender_id, serialised in list(kept.store.items()):
             if now - _last_activity(serialised) > ttl:
                 kept.store.pop(sender_id, None)
+                forget_kept(agent.tracker_store, sender_id)
                 deleted += 1
     if deleted:
         logger.info("Deleted %s silent conversation(s) kept in memory", deleted)

@@ -21,18 +21,25 @@ tests/test_tracker_store.py compares what both stores leave in Redis, turn by tu
 deploy/endpoints.redis.yml names it as the tracker store's `type`.
 
 `TurnTrackerStore` (any store) lets a turn read back the conversation it has just saved
-without reading it from the store again; see `reading_back`.
+without reading it from the store again; see `reading_back`. Above Rasa's in-memory store it
+also keeps the last conversations saved, so that a turn starts from the tracker the turn before
+saved instead of rebuilding it from the stored JSON (`KEPT_CONVERSATIONS`).
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import islice
 from typing import Any, Iterator
 
-from rasa.core.tracker_store import AwaitableTrackerStore, RedisTrackerStore
+from rasa.core.tracker_store import (
+    AwaitableTrackerStore,
+    InMemoryTrackerStore,
+    RedisTrackerStore,
+)
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted
 
@@ -128,7 +135,16 @@ def _one_session(tracker: Any) -> bool:
 
 
 def _is_session_start(event: Any) -> bool:
-    return isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME
+    # The name first: testing an event's class (an abstract base class) is the slow part.
+    if getattr(event, "action_name", None) != ACTION_SESSION_START_NAME:
+        return False
+    return isinstance(event, ActionExecuted)
+
+
+# How many conversations `TurnTrackerStore` keeps as trackers above an in-memory store: the
+# most recently saved ones (about 9 MB for 64 conversations of 8 turns, with their replays
+# and their events' JSON; a conversation that drops out is rebuilt from its JSON).
+KEPT_CONVERSATIONS = 64
 
 
 class TurnTrackerStore(AwaitableTrackerStore):
@@ -140,15 +156,31 @@ class TurnTrackerStore(AwaitableTrackerStore):
     it has not changed since (same number of events) and is one session from its first event
     (so the store would return exactly its events). Anything else, a failed save included,
     goes to the store. Outside `reading_back` it is the store itself.
+
+    Above Rasa's in-memory store, the tracker saved last is also kept for the next turn of
+    that conversation (`_kept`, the last `KEPT_CONVERSATIONS` saved): rebuilding it from the
+    stored JSON (parse, rebuild every event, replay them) was a tenth of a reply, and more the
+    longer the conversation. The next turn (inside `reading_back`, so under the
+    conversation's lock) gets it when the same checks hold and the store still holds exactly
+    the JSON that save wrote (the same string object: nothing saved, deleted or swept since)
+    under the same domain (a reloaded model's store rebuilds it). It is handed over once: a
+    turn that fails after changing it leaves nothing kept, and the next one reads the store.
     """
+
+    def __init__(self, tracker_store: Any) -> None:
+        super().__init__(tracker_store)
+        # sender id -> (tracker, its number of events, the JSON stored, the store's domain)
+        self._kept: OrderedDict[str, tuple[Any, int, Any, Any]] = OrderedDict()
 
     async def save(self, tracker: Any) -> None:
         saved = _SAVED.get()
         if saved is not None:
             saved.clear()
+        self._kept.pop(tracker.sender_id, None)
         await super().save(tracker)  # raises when the store failed: nothing remembered
         if saved is not None:
             saved.append((tracker, len(tracker.events)))
+        self._keep(tracker)  # (the privacy card's save comes after `reading_back`)
 
     async def retrieve(self, sender_id: str) -> Any:
         saved = _SAVED.get()
@@ -160,7 +192,47 @@ class TurnTrackerStore(AwaitableTrackerStore):
                 and _one_session(tracker)
             ):
                 return tracker
+        if saved is not None:  # in a turn, under the conversation's lock
+            kept = self._kept.pop(sender_id, None)
+            if kept is not None and self._still_stored(sender_id, *kept):
+                return kept[0]
         return await super().retrieve(sender_id)
+
+    def forget(self, sender_id: str) -> None:
+        """Drops the tracker kept for a conversation (deleted, or swept as silent)."""
+        self._kept.pop(sender_id, None)
+
+    def _keep(self, tracker: Any) -> None:
+        store = self._tracker_store
+        if type(store) is not InMemoryTrackerStore or store.max_event_history is not None:
+            return  # only where "what the store holds" is one string object to compare
+        stored = store.store.get(tracker.sender_id)
+        if stored is None:
+            return
+        self._kept[tracker.sender_id] = (tracker, len(tracker.events), stored, store.domain)
+        while len(self._kept) > KEPT_CONVERSATIONS:
+            self._kept.popitem(last=False)
+
+    def _still_stored(
+        self, sender_id: str, tracker: Any, count: int, stored: Any, domain: Any
+    ) -> bool:
+        store = self._tracker_store
+        return (
+            store.store.get(sender_id) is stored
+            and store.domain is domain
+            and store.max_event_history is None
+            and tracker.sender_id == sender_id
+            and len(tracker.events) == count
+            and _one_session(tracker)
+        )
+
+
+def forget_kept(store: Any, sender_id: str) -> None:
+    """Drops what any `TurnTrackerStore` in `store`'s wrappers keeps of a conversation."""
+    while store is not None:
+        if isinstance(store, TurnTrackerStore):
+            store.forget(sender_id)
+        store = getattr(store, "_tracker_store", None)
 
 
 def read_back_saved_trackers(store: Any) -> bool:
