@@ -245,7 +245,7 @@ def test_what_a_turn_reads_back_is_what_the_store_holds(agent, monkeypatch):
                 elif in_memory and number > 1:
                     assert not reads, text  # the turn before's tracker; the turn's came back
             await runtime.forget(agent, sender)
-            assert not any(store._kept for store in turn_stores(agent))
+            assert not any(sender in store._kept for store in turn_stores(agent))
 
     asyncio.run(run())
     assert not merges
