@@ -135,6 +135,16 @@ def as_json(data: Any) -> Any:
     return json.loads(json.dumps(data))
 
 
+def assert_same_conversation(tracker: Any, stored: Any) -> None:
+    """Events, state and slots agree with the store's tracker, compared as stored (JSON): a
+    tracker just saved still holds tuples where the one read from JSON has lists
+    ("text_tokens")."""
+    assert as_json(tracker.as_dialogue().as_dict()) == as_json(stored.as_dialogue().as_dict())
+    verbosity = EventVerbosity.ALL
+    assert as_json(tracker.current_state(verbosity)) == as_json(stored.current_state(verbosity))
+    assert slots(tracker) == slots(stored)
+
+
 MESSAGES = [
     "hi",
     "someone online keeps asking for my photos",
@@ -207,15 +217,7 @@ def test_what_a_turn_reads_back_is_what_the_store_holds(agent, monkeypatch):
         kept = self._kept.get(sender_id)
         tracker = await kept_retrieve(self, sender_id)
         if kept is not None and tracker is kept[0]:
-            stored = await retrieve(inner, sender_id)
-            assert as_json(tracker.as_dialogue().as_dict()) == as_json(
-                stored.as_dialogue().as_dict()
-            )
-            verbosity = EventVerbosity.ALL
-            assert as_json(tracker.current_state(verbosity)) == as_json(
-                stored.current_state(verbosity)
-            )
-            assert slots(tracker) == slots(stored)
+            assert_same_conversation(tracker, await retrieve(inner, sender_id))
             handed_over.append(sender_id)
         return tracker
 
@@ -230,16 +232,7 @@ def test_what_a_turn_reads_back_is_what_the_store_holds(agent, monkeypatch):
                 await runtime.handle_turn(agent, sender, text, lang=lang)
                 stored = await retrieve(inner, sender)
                 read_back = compared[-1]
-                # As stored (JSON): the tracker just saved still holds tuples where the one
-                # read back from JSON has lists ("text_tokens").
-                assert as_json(read_back.as_dialogue().as_dict()) == as_json(
-                    stored.as_dialogue().as_dict()
-                )
-                verbosity = EventVerbosity.ALL
-                assert as_json(read_back.current_state(verbosity)) == as_json(
-                    stored.current_state(verbosity)
-                )
-                assert slots(read_back) == slots(stored)
+                assert_same_conversation(read_back, stored)
                 if not in_memory and (number > 0 or lang is None):
                     assert len(reads) == 1, text  # Rasa's own read; the turn's came back
                 elif in_memory and number > 1:

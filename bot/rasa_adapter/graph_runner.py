@@ -35,6 +35,8 @@ from typing import Any, Dict, Iterator, List, Tuple
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
+from bot.rasa_adapter.patching import is_patched, patch
+
 logger = logging.getLogger(__name__)
 
 
@@ -132,7 +134,7 @@ def cache_past_states() -> None:
     Outside a run, and in training, it is Rasa's own method."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    if getattr(DialogueStateTracker.past_states, "jaga_cached", False):
+    if is_patched(DialogueStateTracker, "past_states"):
         return
     original = DialogueStateTracker.past_states
 
@@ -156,8 +158,7 @@ def cache_past_states() -> None:
         steps = replay.steps()
         return _states(steps, domain, ignore_rule_only_turns, rule_only_data, replay.mutable)
 
-    past_states.jaga_cached = True  # type: ignore[attr-defined]
-    DialogueStateTracker.past_states = past_states
+    patch(DialogueStateTracker, "past_states", past_states)
 
 
 # One step of a replay: whether the turn is hidden from ML policies, whether that may change

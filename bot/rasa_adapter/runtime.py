@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.core.replies import TURN_FIELDS, RasaResult, is_urgent, to_replies
+from bot.rasa_adapter.patching import is_patched, patch
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def cache_action_validation() -> None:
     from rasa.core.actions import action
     from rasa.shared.constants import DOCS_BASE_URL
 
-    if getattr(action.RemoteAction._validate_action_result, "jaga_cached", False):
+    if is_patched(action.RemoteAction, "_validate_action_result"):
         return
     schema = action.RemoteAction.action_response_format_spec()
     validator = jsonschema.validators.validator_for(schema)(schema)
@@ -122,8 +123,7 @@ def cache_action_validation() -> None:
             )
             raise
 
-    _validate_action_result.jaga_cached = True  # type: ignore[attr-defined]
-    action.RemoteAction._validate_action_result = _validate_action_result
+    patch(action.RemoteAction, "_validate_action_result", _validate_action_result)
 
 
 def cache_event_types() -> None:
@@ -136,7 +136,7 @@ def cache_event_types() -> None:
     """
     from rasa.shared.core.events import Event
 
-    if getattr(Event.resolve_by_type, "jaga_cached", False):
+    if is_patched(Event, "resolve_by_type"):
         return
     original = Event.resolve_by_type
     known: dict[str, type] = {}
@@ -149,8 +149,7 @@ def cache_event_types() -> None:
                 known[type_name] = found
         return found
 
-    resolve_by_type.jaga_cached = True  # type: ignore[attr-defined]
-    Event.resolve_by_type = staticmethod(resolve_by_type)
+    patch(Event, "resolve_by_type", resolve_by_type, static=True)
 
 
 def compare_with_one_empty_domain() -> None:
@@ -164,7 +163,7 @@ def compare_with_one_empty_domain() -> None:
     """
     from rasa.shared.core.domain import Domain
 
-    if getattr(Domain.is_empty, "jaga_cached", False):
+    if is_patched(Domain, "is_empty"):
         return
     empty: list[dict] = []
 
@@ -173,9 +172,7 @@ def compare_with_one_empty_domain() -> None:
             empty.append(copy.deepcopy(Domain.empty().as_dict()))
         return self.as_dict() == empty[0]
 
-    is_empty.jaga_cached = True  # type: ignore[attr-defined]
-    is_empty.__wrapped__ = Domain.is_empty  # type: ignore[attr-defined]
-    Domain.is_empty = is_empty
+    patch(Domain, "is_empty", is_empty)
 
 
 def serialise_each_event_once() -> None:
@@ -194,17 +191,14 @@ def serialise_each_event_once() -> None:
     """
     from rasa.core.tracker_store import SerializedTrackerAsText
 
-    original = SerializedTrackerAsText.serialise_tracker
-    if getattr(original, "jaga_cached", False):
+    if is_patched(SerializedTrackerAsText, "serialise_tracker"):
         return
 
     def serialise_tracker(tracker: Any) -> str:
         events = ", ".join(_event_json(event) for event in tracker.events)
         return '{"events": [' + events + '], "name": ' + json.dumps(tracker.sender_id) + "}"
 
-    serialise_tracker.jaga_cached = True  # type: ignore[attr-defined]
-    serialise_tracker.__wrapped__ = original  # type: ignore[attr-defined]
-    SerializedTrackerAsText.serialise_tracker = staticmethod(serialise_tracker)
+    patch(SerializedTrackerAsText, "serialise_tracker", serialise_tracker, static=True)
 
 
 def _event_json(event: Any) -> str:
@@ -250,9 +244,9 @@ def skip_copies_for_read_only_actions() -> None:
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    original_run = MessageProcessor._run_action
-    if getattr(original_run, "jaga_cached", False):
+    if is_patched(MessageProcessor, "_run_action"):
         return
+    original_run = MessageProcessor._run_action
     original_copy = DialogueStateTracker.copy
     read_only = read_only_actions()
 
@@ -273,11 +267,8 @@ def skip_copies_for_read_only_actions() -> None:
         finally:
             _SHARED_FOR_READING.reset(token)
 
-    _run_action.jaga_cached = True  # type: ignore[attr-defined]
-    _run_action.__wrapped__ = original_run  # type: ignore[attr-defined]
-    copy.__wrapped__ = original_copy  # type: ignore[attr-defined]
-    MessageProcessor._run_action = _run_action
-    DialogueStateTracker.copy = copy
+    patch(MessageProcessor, "_run_action", _run_action)
+    patch(DialogueStateTracker, "copy", copy)
 
 
 def plain_applied_events() -> None:
@@ -303,9 +294,9 @@ def plain_applied_events() -> None:
     )
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    original = DialogueStateTracker.applied_events
-    if getattr(original, "jaga_cached", False):
+    if is_patched(DialogueStateTracker, "applied_events"):
         return
+    original = DialogueStateTracker.applied_events
     resets = frozenset({Restarted, SessionStarted})
     plain = frozenset(
         {
@@ -328,9 +319,7 @@ def plain_applied_events() -> None:
                 return original(self)  # a revert, a loop, anything else: Rasa's own walk
         return list(islice(self.events, start, None))
 
-    applied_events.jaga_cached = True  # type: ignore[attr-defined]
-    applied_events.__wrapped__ = original  # type: ignore[attr-defined]
-    DialogueStateTracker.applied_events = applied_events
+    patch(DialogueStateTracker, "applied_events", applied_events)
 
 
 def index_rules_by_last_action_and_intent() -> None:
@@ -343,9 +332,9 @@ def index_rules_by_last_action_and_intent() -> None:
     every candidate, as before); the index is built once per rule lookup."""
     from rasa.core.policies.rule_policy import RulePolicy
 
-    original = RulePolicy._get_possible_keys
-    if getattr(original, "jaga_cached", False):
+    if is_patched(RulePolicy, "_get_possible_keys"):
         return
+    original = RulePolicy._get_possible_keys
 
     def _get_possible_keys(self: Any, lookup: dict, states: list) -> set:
         index = _rule_index(self, lookup)
@@ -362,9 +351,7 @@ def index_rules_by_last_action_and_intent() -> None:
             }
         return possible_keys
 
-    _get_possible_keys.jaga_cached = True  # type: ignore[attr-defined]
-    _get_possible_keys.__wrapped__ = original  # type: ignore[attr-defined]
-    RulePolicy._get_possible_keys = _get_possible_keys
+    patch(RulePolicy, "_get_possible_keys", _get_possible_keys)
 
 
 def _action_and_intent(state: dict) -> tuple[Any, Any]:
@@ -461,18 +448,16 @@ def skip_unlogged_rule_states() -> None:
     looking at them (`drops_debug`), the log call is given an empty text instead."""
     from rasa.core.policies import rule_policy
 
-    original = rule_policy.RulePolicy.format_tracker_states
-    if getattr(original, "jaga_cached", False):
+    if is_patched(rule_policy.RulePolicy, "format_tracker_states"):
         return
+    original = rule_policy.RulePolicy.format_tracker_states
 
     def format_tracker_states(states: list) -> str:
         if drops_debug(rule_policy.structlogger):
             return ""  # for a debug log that is off
         return original(states)
 
-    format_tracker_states.jaga_cached = True  # type: ignore[attr-defined]
-    format_tracker_states.__wrapped__ = original  # type: ignore[attr-defined]
-    rule_policy.RulePolicy.format_tracker_states = staticmethod(format_tracker_states)
+    patch(rule_policy.RulePolicy, "format_tracker_states", format_tracker_states, static=True)
 
 
 def keep_tensorflow_out(model: Path, *, rasa_server: bool = True) -> None:
