@@ -36,7 +36,15 @@ from typing import Any, Sequence
 import numpy as np
 
 from tools.blind_eval import BLIND_SETS, blind_files, load_blind
-from tools.model_compare import Outcome, PipelineText, acted, decide, is_hit, read_lines
+from tools.model_compare import (
+    Outcome,
+    PipelineText,
+    acted,
+    decide,
+    is_hit,
+    read_lines,
+    vectorizers,
+)
 
 DEV_SETS = tuple(f"blind_set{i}" for i in range(4, 10))
 OLD_SETS = ("blind", "blind_set3")
@@ -49,13 +57,9 @@ RISK_WEIGHTS = ((None, None), (1.0, 0.35), (1.2, 0.35))  # None: risk.yml's own
 def features(train: Sequence[str], other: Sequence[str], prepare: PipelineText) -> tuple:
     """The pipeline's sentence features: each block present-or-not, scaled to length 1."""
     from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.preprocessing import normalize
 
-    word = CountVectorizer(
-        analyzer="word", token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2), min_df=2, binary=True
-    )
-    char = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, binary=True)
+    word, char = vectorizers("word+char", min_df=2, binary=True)
     a, b = prepare(train), prepare(other)
 
     def stack(blocks: list) -> Any:

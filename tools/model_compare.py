@@ -203,11 +203,19 @@ class PipelineText:
         return out
 
 
-def vectorizers(kind: str) -> list[Any]:
+def vectorizers(kind: str, min_df: int = 1, binary: bool = False) -> list[Any]:
+    """The pipeline's CountVectorsFeaturizers as scikit-learn's; `min_df` and `binary` as
+    config.yml has them now (2, present-or-not) for tools/frontier.py."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    word = CountVectorizer(analyzer="word", token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2))
-    char = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5))
+    word = CountVectorizer(
+        analyzer="word",
+        token_pattern=r"(?u)\b\w+\b",
+        ngram_range=(1, 2),
+        min_df=min_df,
+        binary=binary,
+    )
+    char = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=min_df, binary=binary)
     return {"word": [word], "char": [char], "word+char": [word, char]}[kind]
 
 
