@@ -48,6 +48,7 @@ BLIND_SETS: dict[str, Path] = {
     "blind_set8": BLIND_DIR / "set8",
     "blind_set9": BLIND_DIR / "set9",
     "blind_set10": BLIND_DIR / "set10",
+    "blind_set11": BLIND_DIR / "set11",
 }
 HELP_NUMBERS = ("999", "15999")
 # What counts as the right path for each category of the blind sets.
