@@ -115,7 +115,7 @@ def test_a_parent_pickup_a_surprise_or_old_books_alone_are_not_worrying(text):
 )
 def test_a_whole_strip_or_bottle_swallowed_gets_at_least_a_check_in(text):
     risk = assess(text, ranking(out_of_scope=0.9), "out_of_scope")
-    assert risk.level in ("concern", "danger") and "method" in risk.signals
+    assert risk.level in ("concern", "danger") and "overdose" in risk.signals
 
 
 @pytest.mark.parametrize(
@@ -144,6 +144,35 @@ def test_harm_at_home_and_danger_told_in_other_words_get_a_check_in(text, kind):
 )
 def test_the_same_words_in_everyday_life_are_not_worrying(text):
     assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son 8 fever 38.5, i give paracetamol 5ml. is ok?",  # a dose for a fever
+        "mak suruh makan panadol 2 biji sbb demam, ok ke lepas makan nasi?",
+        "孩子发烧了，Panadol 可以吃几粒？",
+        "ADUN tu lompat parti lagi, undi rakyat sia-sia",  # party-hopping, not a jump
+        "giving away my form 5 books to juniors after SPM, who needs them?",
+        "akhirnya habis spm! selamat tinggal sekolah, terima kasih cikgu",
+        "dapat sahabat pena dari sekolah lain, boleh hantar surat guna pos?",
+    ],
+)
+def test_medicine_for_a_fever_and_a_goodbye_with_its_reason_are_not_worrying(text):
+    assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i dah telan banyak ubat demam tadi, kepala pening",  # more than a dose, fever or not
+        "took all my panadol for the flu at once, feel weird",
+        "aku nak lompat je dari tingkat 10",
+        "giving away all my stuff after spm, i won't need it, nobody cares anyway",
+    ],
+)
+def test_an_overdose_a_jump_or_a_goodbye_with_distress_still_get_a_check_in(text):
+    assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level in ("concern", "danger")
 
 
 def test_a_last_post_and_giving_things_away_together_get_a_check_in():
