@@ -127,6 +127,9 @@ def test_a_whole_strip_or_bottle_swallowed_gets_at_least_a_check_in(text):
         ("yaro door thattraanga, naan thaniya", "person"),  # someone knocking, alone
         ("he's waiting at the lobby and his face doesnt match his tiktok", "person"),  # a catfish
         ("ML la kenal oru anna, ipo school gate la wait panraan", "person"),
+        ("மாமா என்னை தனியா கூப்பிட்டு தப்பா தொட்டார்", "home"),  # touched wrongly
+        ("abe kawe pegang kawe kat tempat yg cikgu kato tok leh", "home"),  # private places
+        ("bapa tiri aku suka ambil gambar aku masa aku mandi", "home"),  # photos in the bath
     ],
 )
 def test_harm_at_home_and_danger_told_in_other_words_get_a_check_in(text, kind):
@@ -140,6 +143,8 @@ def test_harm_at_home_and_danger_told_in_other_words_get_a_check_in(text, kind):
         "lupa kunci dapur semalam, kucing masuk",  # forgot to lock the kitchen
         "amma school gate la wait panraanga",  # mum waiting at the gate
         "my face doesnt match my passport photo lol",
+        "mak post gambar adik masa mandi kat fb, comel",  # a mother's bath photo: sharenting
+        "abang pegang tangan aku masa lintas jalan",
     ],
 )
 def test_the_same_words_in_everyday_life_are_not_worrying(text):
@@ -178,6 +183,10 @@ def test_an_overdose_a_jump_or_a_goodbye_with_distress_still_get_a_check_in(text
 def test_a_last_post_and_giving_things_away_together_get_a_check_in():
     text = "posted one last story. my friends can have my clothes"
     assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level in ("concern", "danger")
+    treasured = (
+        "kucing aku dah bagi kat kawan, baju kesayangan pun dah bagi. takde apa dah nak simpan"
+    )
+    assert assess(treasured, ranking(out_of_scope=0.9)).level in ("concern", "danger")
     parent = "my son sent 'sorry papa' and now i cannot call him"
     assert assess(parent, ranking(ask_parent_guidance=0.9)).level in ("concern", "danger")
 
