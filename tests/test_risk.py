@@ -157,6 +157,7 @@ def test_the_same_words_in_everyday_life_are_not_worrying(text):
         "my son 8 fever 38.5, i give paracetamol 5ml. is ok?",  # a dose for a fever
         "mak suruh makan panadol 2 biji sbb demam, ok ke lepas makan nasi?",
         "孩子发烧了，Panadol 可以吃几粒？",
+        "my son has a fever tonight, can i give 5ml paracetamol?",  # "tonight" is the fever's
         "ADUN tu lompat parti lagi, undi rakyat sia-sia",  # party-hopping, not a jump
         "giving away my form 5 books to juniors after SPM, who needs them?",
         "akhirnya habis spm! selamat tinggal sekolah, terima kasih cikgu",
@@ -172,6 +173,8 @@ def test_medicine_for_a_fever_and_a_goodbye_with_its_reason_are_not_worrying(tex
     [
         "i dah telan banyak ubat demam tadi, kepala pening",  # more than a dose, fever or not
         "took all my panadol for the flu at once, feel weird",
+        "doctor gave me sleeping pills 10mg, i want to take them all tonight",  # a plan
+        "ubat batuk doktor bagi tu aku nak telan semua sekali malam ni",
         "aku nak lompat je dari tingkat 10",
         "giving away all my stuff after spm, i won't need it, nobody cares anyway",
     ],

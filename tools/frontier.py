@@ -19,9 +19,9 @@ Each is scored through tools/model_compare.py's copy of the rest of the NLU chai
 safety net, risk level) with risk.yml's weights and with the model's probability weighed
 more (crisis 1.0 or 1.2, the other safety intents 0.35), so candidates can be compared at the
 same crisis recall. Scored as tools/blind_eval.py scores a reply, on the development blind
-sets (4 to 10), the older ones (1 to 3), a real-text file, and with `--blind` the newest
-frozen set (11), which nothing here is chosen on (the tenth round's figures were taken with
-sets 4 to 9 and set 10). Takes 10-15 minutes on 2 cores.
+sets (4 up to the newest), the older ones (1 to 3), a real-text file, and with `--blind` the
+newest frozen set, which nothing here is chosen on (the tenth round's figures were taken with
+sets 4 to 9 and set 10 as the newest). Takes 10-15 minutes on 2 cores.
 docs/model-choice.md has the figures and the decision.
 """
 
@@ -47,9 +47,11 @@ from tools.model_compare import (
     vectorizers,
 )
 
-DEV_SETS = tuple(f"blind_set{i}" for i in range(4, 11))
+# The newest frozen set is never chosen on; every numbered set from 4 up to it is development.
+NEWEST = max(int(name.removeprefix("blind_set")) for name in BLIND_SETS if name[-1].isdigit())
+DEV_SETS = tuple(f"blind_set{i}" for i in range(4, NEWEST))
 OLD_SETS = ("blind", "blind_set3")
-NEW_SET = "blind_set11"
+NEW_SET = f"blind_set{NEWEST}"
 OOS = "out_of_scope"
 SPLIT = "#"  # out_of_scope#3: the fourth cluster of everyday talk
 RISK_WEIGHTS = ((None, None), (1.0, 0.35), (1.2, 0.35))  # None: risk.yml's own
@@ -152,11 +154,11 @@ def run(real_text: Path | None, blind: bool, hows: Sequence[str]) -> None:
     started = time.perf_counter()
     training = [e for e in load_training_data() if e.text]
     texts, labels = [e.text for e in training], np.asarray([e.intent for e in training])
-    groups = {"sets 4-10": load_items(DEV_SETS), "sets 1-3": load_items(OLD_SETS)}
+    groups = {f"sets 4-{NEWEST - 1}": load_items(DEV_SETS), "sets 1-3": load_items(OLD_SETS)}
     if real_text:
         groups["real text"] = [{"text": t} for t in read_lines(real_text)]
     if blind:
-        groups["set 11"] = load_items((NEW_SET,))
+        groups[f"set {NEWEST}"] = load_items((NEW_SET,))
     everything = [item["text"] for items in groups.values() for item in items]
     prepare = PipelineText()
     X, Q = features(texts, everything, prepare)
