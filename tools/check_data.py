@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime as dt
+import functools
 import re
 import sys
 from collections import Counter, defaultdict
@@ -29,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
-from components.text import normalise
+from components.text import normalise as _normalise
 from tools.nlu_eval import (
     HELDOUT_FILE,
     LANGS,
@@ -44,6 +45,9 @@ from tools.nlu_eval import (
     read_yaml,
     relative,
 )
+
+# Each training text is compared twice (duplicates, then leaks): normalise it once.
+normalise = functools.lru_cache(maxsize=None)(_normalise)
 
 # The project contract, §1: the NLU model must know at least these intents.
 CONTRACT_INTENTS = (
