@@ -49,6 +49,7 @@ BLIND_SETS: dict[str, Path] = {
     "blind_set9": BLIND_DIR / "set9",
     "blind_set10": BLIND_DIR / "set10",
     "blind_set11": BLIND_DIR / "set11",
+    "blind_set12": BLIND_DIR / "set12",
 }
 HELP_NUMBERS = ("999", "15999")
 # What counts as the right path for each category of the blind sets.
