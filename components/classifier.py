@@ -20,6 +20,12 @@ Rasa's class fixes, read from the config.
   for whichever intent its many common n-grams lean to, so long everyday text was read as a
   crisis with a confidence of 1.0; with `binary_l2` (each n-gram present or not, the vector
   scaled to length 1) a message's length no longer sets how sure the model is.
+- A class of its own: examples whose block says `metadata: {own_class: NAME}` train as a class
+  of their own (`out_of_scope#NAME`) and are added back into their intent at prediction. Rasa
+  weighs the classes `balanced` (every intent's examples together weigh the same), so
+  thousands of adult text messages labelled `out_of_scope` would thin out the weight of every
+  other everyday example, Malay and Mandarin ones included, and push those towards `crisis`.
+  As a class of their own they bring their own weight and take none from the rest.
 """
 
 from __future__ import annotations
@@ -36,8 +42,16 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    METADATA,
+    METADATA_INTENT,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.base import files_fingerprint
 
@@ -46,6 +60,8 @@ logger = logging.getLogger(__name__)
 WEIGHTS_FILE = "weights.npy"  # float32, features x intents
 OLD_COEF_FILE = "coef.npy"  # models trained before: float64, intents x features
 NORMALISE = ("none", "l2", "binary_l2", "log_l2")
+OWN_CLASS = "own_class"  # block metadata: these examples train as a class of their own
+SPLIT = "#"  # out_of_scope#sms: a class of its own, added back into out_of_scope
 
 
 def _one_row(block: scipy.sparse.spmatrix, how: str) -> tuple[np.ndarray, np.ndarray]:
@@ -83,11 +99,43 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
             raise ValueError(f"normalise must be one of {NORMALISE}, not {self._normalise!r}")
         self._weights: np.ndarray | None = None
         self._intercept: np.ndarray | None = None
-        self._classes: List[str] = []
+        self._classes: List[str] = []  # the intents predicted (classes of their own folded in)
+        self._fold: np.ndarray | None = None
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> str | None:
         return files_fingerprint(Path(__file__))
+
+    @staticmethod
+    def _label(example: Message) -> str:
+        intent = str(example.get(INTENT))
+        metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
+        own = metadata.get(OWN_CLASS) if isinstance(metadata, dict) else None
+        return f"{intent}{SPLIT}{own}" if own else intent
+
+    def _create_training_matrix(self, training_data: TrainingData) -> tuple:
+        """Rasa's (X, y), with the examples of an `own_class` block labelled as their own class."""
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        return self._create_X(examples), [self._label(e) for e in examples]
+
+    def train(self, training_data: TrainingData) -> Resource:
+        resource = super().train(training_data)
+        if hasattr(self.clf, "coef_"):  # predict the lean way at once, classes folded back
+            self._use(
+                np.ascontiguousarray(self.clf.coef_.T, dtype=np.float32),
+                self.clf.intercept_,
+                [str(c) for c in self.clf.classes_],
+            )
+        return resource
+
+    def _use(self, weights: np.ndarray, intercept: np.ndarray, classes: List[str]) -> None:
+        self._weights = weights
+        self._intercept = intercept.astype(np.float32)
+        self._classes = sorted({c.split(SPLIT)[0] for c in classes})
+        # (classes x intents) 0/1: each trained class's probability goes to its intent
+        self._fold = np.zeros((len(classes), len(self._classes)), dtype=np.float32)
+        for i, c in enumerate(classes):
+            self._fold[i, self._classes.index(c.split(SPLIT)[0])] = 1.0
 
     def persist(self) -> None:
         clf = self.clf
@@ -123,9 +171,7 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         except (ValueError, FileNotFoundError):
             logger.warning("No trained %s found; it will predict nothing.", cls.__name__)
             return component
-        component._weights = weights
-        component._intercept = intercept.astype(np.float32)
-        component._classes = [str(c) for c in classes]
+        component._use(weights, intercept, [str(c) for c in classes])
         # What scikit-learn would hold, for anything that asks (a view, no copy).
         clf = component.clf
         clf.coef_ = weights.T
@@ -192,6 +238,8 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         scores -= scores.max(axis=1, keepdims=True)
         probs = np.exp(scores)
         probs /= probs.sum(axis=1, keepdims=True)
+        if self._fold is not None and self._fold.shape[0] != self._fold.shape[1]:
+            probs = probs @ self._fold
         length = int(self.config.get("ranking_length") or 0)
         for message, row in zip(messages, probs, strict=True):
             order = np.argsort(-row, kind="stable")

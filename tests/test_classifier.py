@@ -128,3 +128,39 @@ def test_an_unknown_normalisation_is_refused(tmp_path):
         FastLogisticRegressionClassifier.create(
             config, LocalModelStorage(tmp_path), Resource("classifier"), context
         )
+
+
+def test_a_class_of_its_own_is_trained_apart_and_predicted_as_its_intent(tmp_path):
+    """`own_class` examples train as their own class and come back as their intent's probability.
+
+    Balanced class weights give each class the same total weight: as a class of their own, the
+    extra everyday lines add weight instead of thinning out out_of_scope's other examples.
+    """
+    rng = np.random.default_rng(11)
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("classifier")
+    context = ExecutionContext(GraphSchema({}), "classifier")
+    config = FastLogisticRegressionClassifier.get_default_config()
+    centres = rng.poisson(1.0, size=(5, 40)).astype(float)
+    rows = [rng.poisson(centres[i % 4]).astype(float) for i in range(80)]
+    messages = [message(row, INTENTS[i % 4]) for i, row in enumerate(rows)]
+    texting = []  # a fifth kind of text, labelled out_of_scope, in its own block
+    for _ in range(60):
+        m = message(rng.poisson(centres[4]).astype(float), "out_of_scope")
+        m.set("metadata", {"intent": {"own_class": "sms"}})
+        texting.append(m)
+    trained = FastLogisticRegressionClassifier.create(config, storage, resource, context)
+    trained.train(TrainingData(messages + texting))
+    assert "out_of_scope#sms" in [str(c) for c in trained.clf.classes_]  # trained apart
+
+    loaded = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+    for model in (trained, loaded):  # predicted the same way at once and after loading
+        tests = [message(rng.poisson(centres[4]).astype(float)) for _ in range(10)]
+        for m in model.process(tests):
+            ranking = m.get("intent_ranking")
+            assert m.get(INTENT)["name"] == "out_of_scope"
+            assert {r["name"] for r in ranking} == set(INTENTS)  # no "#" ever reaches the bot
+            assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-4
+    with_sms = trained.clf.predict_proba(np.vstack([rng.poisson(centres[4]) for _ in range(5)]))
+    classes = [str(c) for c in trained.clf.classes_]
+    assert with_sms[:, classes.index("out_of_scope#sms")].mean() > 0.5

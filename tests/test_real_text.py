@@ -103,3 +103,46 @@ def test_too_few_lines_is_an_error(tmp_path: Path) -> None:
     sources = {"mesolitica": ["satu dua tiga"], "tweeteval": [], "sms": []}
     with pytest.raises(ValueError, match="mesolitica: 1 usable lines, 2 needed"):
         build_sample(sources, {"mesolitica": 2, "tweeteval": 0, "sms": 0}, 0)
+
+
+def test_training_file_holds_only_sms_lines_no_sample_drew(tmp_path: Path, monkeypatch) -> None:
+    """`--training-out`: the unused SMS become out_of_scope examples; the samples stay unseen."""
+    from components.text import normalise
+    from tools.nlu_eval import load_nlu_file
+
+    paths = _sources(tmp_path)
+    known = {normalise("See you at the bus stop at 29 pm")}  # as if already a training line
+    monkeypatch.setattr(real_text, "repository_texts", lambda _out: set(known))
+    out, training = tmp_path / "out", tmp_path / "everyday_sms.yml"
+    argv = ["--mesolitica", str(paths["mesolitica"]), "--tweeteval", str(paths["tweeteval"])]
+    argv += ["--sms", str(paths["sms"]), "--out-dir", str(out), "--seed", "7"]
+    argv += ["--real-sizes", "10,8,6", "--dev-size", "12", "--training-out", str(training)]
+    assert real_text.main(argv) == 0
+    examples = load_nlu_file(training)
+    texts = [e.text for e in examples]
+    assert {e.intent for e in examples} == {"out_of_scope"}
+    assert "SMS Spam Collection" in training.read_text(encoding="utf-8")  # the source is credited
+    drawn = set((out / "real.txt").read_text(encoding="utf-8").splitlines())
+    drawn |= set((out / "dev.txt").read_text(encoding="utf-8").splitlines())
+    sms = (out / "real_sms.txt").read_text(encoding="utf-8").splitlines()
+    assert len(sms) == 6 and set(sms) <= drawn
+    assert not set(texts) & drawn  # never trained on a line the figures are measured on
+    assert "See you at the bus stop at 29 pm" not in texts
+    # 30 SMS: 6 in real.txt, 3 in dev.txt, one already known
+    assert len(texts) == 30 - 6 - 3 - 1
+    assert all(t.startswith("See you at the bus stop") for t in texts)  # no tweets
+
+
+def test_known_texts_are_training_and_test_lines_but_the_file_being_rewritten(tmp_path) -> None:
+    from components.text import normalise
+    from tools.blind_eval import blind_texts
+    from tools.check_data import known_texts
+
+    head = 'version: "3.1"\nnlu:\n- intent: out_of_scope\n  examples: |\n'
+    (tmp_path / "a.yml").write_text(head + "    - nasi lemak for lunch again\n", encoding="utf-8")
+    (tmp_path / "sms.yml").write_text(head + "    - see you at the bus stop\n", encoding="utf-8")
+    known = known_texts(tmp_path, exclude=tmp_path / "sms.yml")
+    assert normalise("nasi lemak for lunch again") in known
+    assert normalise("see you at the bus stop") not in known  # the file being rewritten
+    a_blind_line = sorted(blind_texts())[0]
+    assert normalise(a_blind_line) in known  # never trained on a test message

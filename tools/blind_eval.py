@@ -14,11 +14,12 @@ actions), each in a fresh conversation, and scores the reply a child would read:
 
 These sets were written blind, from situations and personas, by writers who never saw the
 training data, and are frozen: nothing is ever trained or tuned on them (`check_data` refuses
-any overlap). `quality.yml`'s `blind` and `blind_set3` to `blind_set6` sections gate the figures
+any overlap). `quality.yml`'s `blind` and `blind_set3` to `blind_set12` sections gate the figures
 in `make test`.
 
-`--real-text FILE` also measures false alarms on a plain-text file of real everyday messages
-(one a line) that nobody on the project wrote; no such file is kept in the repository.
+`--real-text FILE [FILE ...]` also measures false alarms on plain-text files of real everyday
+messages (one a line) that nobody on the project wrote, each file on its own (e.g. one per
+source, as `tools.real_text` writes them); no such file is kept in the repository.
 """
 
 from __future__ import annotations
@@ -274,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the full report here")
-    parser.add_argument("--real-text", type=Path, default=None)
+    parser.add_argument(
+        "--real-text", type=Path, nargs="+", default=None, help="real messages, scored per file"
+    )
     parser.add_argument("--misses", action="store_true", help="print every miss and alarm")
     parser.add_argument(
         "--set", choices=sorted(BLIND_SETS), action="append", help="only these sets (default all)"
@@ -296,10 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.misses:
             for row in report["missed"] + report["raised"] + report["wrong_questions"]:
                 print("   ", json.dumps(row, ensure_ascii=False))
-    if args.real_text:
-        r = real_text_alarms(assistant, args.real_text)
-        reports["real_text"] = r
-        print(f"  false alarms on {relative(args.real_text)}: {r['hits']}/{r['n']} ({r['rate']})")
+    for i, path in enumerate(args.real_text or []):
+        r = real_text_alarms(assistant, path)
+        reports["real_text" if i == 0 else f"real_text:{relative(path)}"] = r
+        print(f"  false alarms on {relative(path)}: {r['hits']}/{r['n']} ({r['rate']})")
         if args.misses:
             for row in r["raised"]:
                 print("   ", json.dumps(row, ensure_ascii=False))

@@ -40,8 +40,10 @@ from tools.nlu_eval import (
     SAFETY_FILE,
     SAFETY_SETS,
     load_heldout,
+    load_nlu_file,
     load_safety_set,
     load_training_data,
+    nlu_files,
     read_yaml,
     relative,
 )
@@ -350,6 +352,46 @@ def check_button_payloads(
     ]
 
 
+def test_set_texts(test_files: Iterable[Path] | None = None) -> dict[str, set[str]]:
+    """Normalised texts of each set never trained on: held-out, holdout and the blind sets."""
+    if test_files is None:
+        from tools.blind_eval import BLIND_DIR
+
+        never_trained = (SAFETY_FILE, SAFETY_SETS["safety_holdout"])
+        test_files = (HELDOUT_FILE, *never_trained, *sorted(BLIND_DIR.rglob("*.yml")))
+    test_sets: dict[str, set[str]] = {}
+    for path in test_files:
+        path = Path(path)
+        if not path.exists():
+            continue
+        if "blind" in path.parent.parts:
+            from tools.blind_eval import blind_texts
+
+            texts = sorted(blind_texts([path]))
+        elif path.name == SAFETY_FILE.name or "safety" in path.name:
+            data = load_safety_set(path)
+            texts = [str(x.get("text", "")) for x in data["positives"] + data["negatives"]]
+        else:
+            texts = [e.text for e in load_heldout(path)]
+        test_sets[relative(path)] = {normalise(t) for t in texts if t}
+    return test_sets
+
+
+def known_texts(nlu_dir: Path = NLU_DIR, exclude: Path | None = None) -> set[str]:
+    """Normalised texts of every training example (but those of `exclude`) and test message."""
+    skip = Path(exclude).resolve() if exclude else None
+    known = {
+        normalise(e.text)
+        for path in nlu_files(nlu_dir)
+        if path.resolve() != skip
+        for e in load_nlu_file(path)
+        if e.text
+    }
+    for texts in test_set_texts().values():
+        known |= texts
+    return known
+
+
 def run_checks(
     *,
     domain_file: Path = DOMAIN_FILE,
@@ -364,11 +406,6 @@ def run_checks(
     """(problems, warnings, example counts per intent and language bucket)."""
     problems: list[str] = []
     warnings: list[str] = []
-    if test_files is None:  # the sets never trained on: held-out, holdout and the blind sets
-        from tools.blind_eval import BLIND_DIR
-
-        never_trained = (SAFETY_FILE, SAFETY_SETS["safety_holdout"])
-        test_files = (HELDOUT_FILE, *never_trained, *sorted(BLIND_DIR.rglob("*.yml")))
     quality = _yaml(Path(quality_file), problems) or {}
     domain = _yaml(Path(domain_file), problems) or {}
     domain_name = relative(Path(domain_file))
@@ -388,22 +425,7 @@ def run_checks(
     problems += check_counts(counts, files, quality)
     problems += check_duplicates(examples)
 
-    test_sets: dict[str, set[str]] = {}
-    for path in test_files:
-        path = Path(path)
-        if not path.exists():
-            continue
-        if "blind" in path.parent.parts:
-            from tools.blind_eval import blind_texts
-
-            texts = sorted(blind_texts([path]))
-        elif path.name == SAFETY_FILE.name or "safety" in path.name:
-            data = load_safety_set(path)
-            texts = [str(x.get("text", "")) for x in data["positives"] + data["negatives"]]
-        else:
-            texts = [e.text for e in load_heldout(path)]
-        test_sets[relative(path)] = {normalise(t) for t in texts if t}
-    problems += check_leaks(examples, test_sets)
+    problems += check_leaks(examples, test_set_texts(test_files))
     problems += check_responses(domain, domain_name)
     problems += check_button_payloads(domain, domain_name, actions_dir, content_dir)
 

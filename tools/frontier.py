@@ -153,7 +153,7 @@ def run(real_text: Path | None, blind: bool, hows: Sequence[str]) -> None:
 
     started = time.perf_counter()
     training = [e for e in load_training_data() if e.text]
-    texts, labels = [e.text for e in training], np.asarray([e.intent for e in training])
+    texts, labels = [e.text for e in training], np.asarray([e.label for e in training])
     groups = {f"sets 4-{NEWEST - 1}": load_items(DEV_SETS), "sets 1-3": load_items(OLD_SETS)}
     if real_text:
         groups["real text"] = [{"text": t} for t in read_lines(real_text)]

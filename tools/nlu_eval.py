@@ -48,6 +48,12 @@ class Example:
     intent: str
     lang: str | None = None  # held-out block language (en/ms/mixed); None in training data
     source: str = ""  # file the example came from, relative to the repository
+    own_class: str | None = None  # trained as a class of its own (components/classifier.py)
+
+    @property
+    def label(self) -> str:
+        """The class the pipeline's classifier trains this example as."""
+        return f"{self.intent}#{self.own_class}" if self.own_class else self.intent
 
 
 @dataclass(frozen=True)
@@ -105,10 +111,12 @@ def load_nlu_file(path: Path) -> list[Example]:
     for block in data.get("nlu") or []:
         if not isinstance(block, dict) or "intent" not in block:
             continue
-        block_lang = (block.get("metadata") or {}).get("lang")
+        block_meta = block.get("metadata") or {}
+        block_lang, own = block_meta.get("lang"), block_meta.get("own_class")
         for text, meta in _example_texts(block.get("examples")):
             lang = (meta or {}).get("lang", block_lang)
-            found.append(Example(strip_annotations(text), str(block["intent"]), lang, source))
+            intent = str(block["intent"])
+            found.append(Example(strip_annotations(text), intent, lang, source, own))
     return found
 
 

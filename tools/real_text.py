@@ -2,8 +2,9 @@
 
 False alarms on real everyday text (docs/model-choice.md) are measured on lines nobody on the
 project wrote, taken from three public collections whose licences differ from this
-repository's. The sample and its sources therefore never enter the repository: fetch the
-sources yourself and give their local paths, e.g.
+repository's. The samples and the tweets therefore never enter the repository (the SMS that
+no sample draws do, as training data: `--training-out` below): fetch the sources yourself and
+give their local paths, e.g.
 
     python -m tools.real_text \\
         --mesolitica SRC/sentiment/supervised-twitter SRC/sentiment/supervised-twitter-politics \\
@@ -28,6 +29,17 @@ across sources), then each source is sampled with a fixed seed:
 
 Both have one message a line, grouped by source in the order above. The same sources and seed
 give the same files.
+
+`--training-out nlu_data/everyday_sms.yml` also writes, as `out_of_scope` training examples,
+the SMS "ham" lines that neither sample drew. Of the three collections only this one may be
+copied ("free for all purposes", its authors); the tweets stay out of the repository. Lines
+that would not read back as plain Rasa examples (brackets, braces, control characters) and
+lines that repeat a training or test line of the repository (tools/check_data.py's
+comparison) are left out. Trained on (as a class of their own, components/classifier.py),
+they teach the classifier what adults' everyday texting looks like; the SMS part of
+`real.txt` then measures text of a source the model has seen, so figures are reported per
+source: `real_mesolitica.txt`, `real_tweeteval.txt` and `real_sms.txt` are written beside
+`real.txt`, and `tools.blind_eval --real-text` scores each file it is given.
 """
 
 from __future__ import annotations
@@ -41,7 +53,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 SEED = 20261130
 SOURCES = ("mesolitica", "tweeteval", "sms")
@@ -281,6 +293,54 @@ def write_lines(path: Path, groups: dict[str, list[str]]) -> int:
     return len(lines)
 
 
+TRAINING_SOURCE = "sms"
+TRAINING_HEADER = """\
+# Everyday text messages between adults that nobody on the project wrote: the "ham" (not spam)
+# messages of the SMS Spam Collection v.1 (T. A. Almeida, J. M. Gomez Hidalgo, A. Yamakami,
+# "Contributions to the study of SMS spam filtering", ACM DocEng 2011; "free for all purposes").
+# Most come from the NUS SMS Corpus: Singapore students who gave them for public release.
+# Checked 2026-12-01. Written by `python -m tools.real_text ... --training-out` (see its help):
+# every usable line except those drawn for the real-text evaluation samples. Do not edit by hand.
+version: "3.1"
+nlu:
+- intent: out_of_scope
+  metadata:
+    lang: en
+    own_class: sms  # trained as a class of its own (components/classifier.py), read as out_of_scope
+  examples: |
+"""
+_MARKUP = re.compile(r"[\[\]{}\x00-\x1f\x7f-\x9f]")  # Rasa mark-up; control characters
+
+
+def training_lines(
+    sources: dict[str, list[str]], sample: Sample, known: set[str], normalise: Callable[[str], str]
+) -> list[str]:
+    """The training source's usable lines not drawn into either sample and not already known."""
+    parts = (sample.real, sample.dev)
+    drawn = {dedup_key(t) for part in parts for lines in part.values() for t in lines}
+    lines = []
+    for text in pool(sources).get(TRAINING_SOURCE, []):
+        if dedup_key(text) in drawn or _MARKUP.search(text) or not text.strip("-# "):
+            continue
+        key = normalise(text)
+        if key and key not in known:
+            known.add(key)
+            lines.append(text)
+    return lines
+
+
+def write_training(path: Path, lines: Sequence[str]) -> None:
+    body = "".join(f"    - {line}\n" for line in lines)
+    path.write_text(TRAINING_HEADER + body, encoding="utf-8")
+
+
+def repository_texts(training_out: Path) -> set[str]:
+    """Normalised texts of the repository's training data (but `training_out`) and test sets."""
+    from tools.check_data import known_texts
+
+    return set(known_texts(exclude=training_out))
+
+
 def _sizes(value: str) -> dict[str, int]:
     numbers = [int(n) for n in value.split(",")]
     if len(numbers) != len(SOURCES) or min(numbers) < 0:
@@ -300,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
         "--real-sizes", type=_sizes, default=dict(REAL_SIZES), help=f"default {default_sizes}"
     )
     parser.add_argument("--dev-size", type=int, default=DEV_SIZE)
+    parser.add_argument(
+        "--training-out", type=Path, default=None, help="also write the unused SMS as training"
+    )
     args = parser.parse_args(argv)
 
     sources = {
@@ -321,8 +384,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<12} {len(sources[name]):>6} {sample.available[name]:>7}"
             f" {len(sample.real[name]):>6} {len(sample.dev[name]):>6}"
         )
+    for name in SOURCES:
+        write_lines(args.out_dir / f"real_{name}.txt", {name: sample.real[name]})
     print(f"wrote {args.out_dir / 'real.txt'} ({n_real} lines), {args.out_dir / 'dev.txt'}"
           f" ({n_dev} lines), seed {args.seed}")  # fmt: skip
+    if args.training_out:
+        from components.text import normalise
+
+        known = repository_texts(args.training_out)
+        lines = training_lines(sources, sample, known, normalise)
+        write_training(args.training_out, lines)
+        print(f"wrote {args.training_out} ({len(lines)} {TRAINING_SOURCE} lines)")
     return 0
 
 
