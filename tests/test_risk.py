@@ -130,6 +130,11 @@ def test_a_whole_strip_or_bottle_swallowed_gets_at_least_a_check_in(text):
         ("மாமா என்னை தனியா கூப்பிட்டு தப்பா தொட்டார்", "home"),  # touched wrongly
         ("abe kawe pegang kawe kat tempat yg cikgu kato tok leh", "home"),  # private places
         ("bapa tiri aku suka ambil gambar aku masa aku mandi", "home"),  # photos in the bath
+        ("the guy from the ig page already knows my house, says see u tonight", "person"),
+        ("budak tu dh tau sekolah aku, dia kata tunggu aku kat pagar esok", "person"),
+        ("my online friend from free fire is coming to my house now, mum asleep", "person"),
+        ("rasa tenang sangat lepas aku dah nekad", "self_harm"),  # calm once it is decided
+        ("i feel at peace now that i've made up my mind", "self_harm"),
     ],
 )
 def test_harm_at_home_and_danger_told_in_other_words_get_a_check_in(text, kind):
@@ -145,10 +150,19 @@ def test_harm_at_home_and_danger_told_in_other_words_get_a_check_in(text, kind):
         "my face doesnt match my passport photo lol",
         "mak post gambar adik masa mandi kat fb, comel",  # a mother's bath photo: sharenting
         "abang pegang tangan aku masa lintas jalan",
+        "my cousin is coming to my house tonight for dinner",
+        "feel so relieved now that i decided which uni to pick",
     ],
 )
 def test_the_same_words_in_everyday_life_are_not_worrying(text):
     assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level == "none"
+
+
+def test_a_child_locked_out_of_home_adds_to_a_small_worry_but_a_lost_key_does_not():
+    unsure = ranking(out_of_scope=0.8, crisis=0.2)  # a little probability on crisis
+    for text in ("kena kunci luar dari semalam, hujan", "my stepmum locked me out again"):
+        assert assess(text, unsure, "out_of_scope").level == "concern"
+    assert assess("locked myself out, forgot my keys again", unsure, "out_of_scope").level == "none"
 
 
 @pytest.mark.parametrize(
