@@ -51,6 +51,7 @@ BLIND_SETS: dict[str, Path] = {
     "blind_set10": BLIND_DIR / "set10",
     "blind_set11": BLIND_DIR / "set11",
     "blind_set12": BLIND_DIR / "set12",
+    "blind_set13": BLIND_DIR / "set13",
 }
 HELP_NUMBERS = ("999", "15999")
 # What counts as the right path for each category of the blind sets.
