@@ -158,6 +158,36 @@ def test_the_same_words_in_everyday_life_are_not_worrying(text):
     assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level == "none"
 
 
+@pytest.mark.parametrize(
+    ("worrying", "everyday"),
+    [
+        # "this is my last time online" / "this is the last exam"
+        ("谢谢大家陪我，这是我最后一次上线了", "这是最后一次考试了，大家加油"),
+        ("以后不会再烦你们了，拜拜", "明天见，拜拜"),  # "I won't bother you again"
+        ("இதுதான் என் கடைசி message, sorry", "kadaisi message anupuna time enna?"),
+        ("budak kelas sebelah cakap nak tikam aku esok", "cikgu cakap nak ajar kami esok"),
+        ("dorang post alamat rumah aku dalam group kelas", "dorang post gambar kelas dalam group"),
+    ],
+)
+def test_new_warning_signs_add_to_a_small_worry_and_their_everyday_twins_do_not(worrying, everyday):
+    unsure = ranking(out_of_scope=0.8, crisis=0.2)  # a little probability on crisis
+    assert assess(worrying, unsure, "out_of_scope").level in ("concern", "danger")
+    assert assess(everyday, unsure, "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    ("said", "as_in_english"),
+    [
+        ("aku lepak sorang kat jejantas tu lama tadi", "aku lepak sorang kat bridge tu lama tadi"),
+        ("他说十二点在楼下接我", "he said he will pick me up at 12"),  # picked up downstairs
+    ],
+)
+def test_a_high_place_or_a_pick_up_weighs_the_same_in_malay_or_mandarin(said, as_in_english):
+    unsure = ranking(out_of_scope=0.8, crisis=0.2)
+    assert assess(said, unsure).score == pytest.approx(assess(as_in_english, unsure).score)
+    assert assess(said, unsure).score > assess("aku lepak sorang tadi", unsure).score
+
+
 def test_a_child_locked_out_of_home_adds_to_a_small_worry_but_a_lost_key_does_not():
     unsure = ranking(out_of_scope=0.8, crisis=0.2)  # a little probability on crisis
     for text in ("kena kunci luar dari semalam, hujan", "my stepmum locked me out again"):
