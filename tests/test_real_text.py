@@ -133,6 +133,20 @@ def test_training_file_holds_only_sms_lines_no_sample_drew(tmp_path: Path, monke
     assert all(t.startswith("See you at the bus stop") for t in texts)  # no tweets
 
 
+def test_a_line_the_safety_layers_would_answer_is_never_taught_as_everyday_talk() -> None:
+    """An adult's "I am a burden for all" in the SMS is left out of the everyday examples."""
+    assert real_text.worrying("Ok i wont call any one. I know all are avoiding me. I am a burden")
+    assert real_text.worrying("he wants me to meet him today at 2 pm, dont tell my mum")
+    assert not real_text.worrying("See you at the bus stop at 3 pm, bring the umbrella")
+    sources = {"mesolitica": [], "tweeteval": [], "sms": ["I am a burden for all of you", "ok lah"]}
+    sample = real_text.Sample({}, {}, {})
+    kept = real_text.training_lines(sources, sample, set(), str.lower, real_text.worrying)
+    assert kept == []  # the burden line is worrying, "ok lah" is under three words
+    sources["sms"].append("see you at the mamak at 8")
+    kept = real_text.training_lines(sources, sample, set(), str.lower, real_text.worrying)
+    assert kept == ["see you at the mamak at 8"]
+
+
 def test_known_texts_are_training_and_test_lines_but_the_file_being_rewritten(tmp_path) -> None:
     from components.text import normalise
     from tools.blind_eval import blind_texts

@@ -35,11 +35,13 @@ the SMS "ham" lines that neither sample drew. Of the three collections only this
 copied ("free for all purposes", its authors); the tweets stay out of the repository. Lines
 that would not read back as plain Rasa examples (brackets, braces, control characters) and
 lines that repeat a training or test line of the repository (tools/check_data.py's
-comparison) are left out. Trained on (as a class of their own, components/classifier.py),
-they teach the classifier what adults' everyday texting looks like; the SMS part of
-`real.txt` then measures text of a source the model has seen, so figures are reported per
-source: `real_mesolitica.txt`, `real_tweeteval.txt` and `real_sms.txt` are written beside
-`real.txt`, and `tools.blind_eval --real-text` scores each file it is given.
+comparison) are left out, and so are lines the safety net or the risk signals alone would
+answer ("I am a burden for all" is never taught as everyday talk). Trained on (as a class of
+their own, components/classifier.py), they teach the classifier what adults' everyday texting
+looks like; the SMS part of `real.txt` then measures text of a source the model has seen, so
+figures are reported per source: `real_mesolitica.txt`, `real_tweeteval.txt` and
+`real_sms.txt` are written beside `real.txt`, and `tools.blind_eval --real-text` scores each
+file it is given.
 """
 
 from __future__ import annotations
@@ -313,14 +315,21 @@ _MARKUP = re.compile(r"[\[\]{}\x00-\x1f\x7f-\x9f]")  # Rasa mark-up; control cha
 
 
 def training_lines(
-    sources: dict[str, list[str]], sample: Sample, known: set[str], normalise: Callable[[str], str]
+    sources: dict[str, list[str]],
+    sample: Sample,
+    known: set[str],
+    normalise: Callable[[str], str],
+    worrying: Callable[[str], bool] = lambda _text: False,
 ) -> list[str]:
-    """The training source's usable lines not drawn into either sample and not already known."""
+    """The training source's usable lines not drawn into either sample, not already known and
+    not `worrying` (a line the safety layers would answer is never taught as everyday talk)."""
     parts = (sample.real, sample.dev)
     drawn = {dedup_key(t) for part in parts for lines in part.values() for t in lines}
     lines = []
     for text in pool(sources).get(TRAINING_SOURCE, []):
         if dedup_key(text) in drawn or _MARKUP.search(text) or not text.strip("-# "):
+            continue
+        if worrying(text):
             continue
         key = normalise(text)
         if key and key not in known:
@@ -338,7 +347,15 @@ def repository_texts(training_out: Path) -> set[str]:
     """Normalised texts of the repository's training data (but `training_out`) and test sets."""
     from tools.check_data import known_texts
 
-    return set(known_texts(exclude=training_out))
+    return known_texts(exclude=training_out)
+
+
+def worrying(text: str) -> bool:
+    """The safety net or the risk signals alone would answer it as a safety message."""
+    from components.risk import assess
+    from components.safety_net import classify
+
+    return classify(text) is not None or assess(text, (), "out_of_scope").level != "none"
 
 
 def _sizes(value: str) -> dict[str, int]:
@@ -392,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         from components.text import normalise
 
         known = repository_texts(args.training_out)
-        lines = training_lines(sources, sample, known, normalise)
+        lines = training_lines(sources, sample, known, normalise, worrying)
         write_training(args.training_out, lines)
         print(f"wrote {args.training_out} ({len(lines)} {TRAINING_SOURCE} lines)")
     return 0
