@@ -48,6 +48,38 @@ PRIORITY: Dict[str, int] = {name: len(CATEGORIES) - i for i, name in enumerate(C
 # The model's confidence in a disclosure above which only a crisis pattern may replace it.
 SURE_DISCLOSURE = 0.5
 
+# The model's confidence that a message is everyday talk (out_of_scope) or a plain question
+# (see EVERYDAY_OR_QUESTION) above which a pattern that is not `strong` does not overrule it:
+# "aku mati 5 kali dalam game", "mak aku post gambar aku mandi masa baby", "the hacker wants
+# RM50 for my account, no photos" are everyday talk the model reads right and a pattern of
+# words does not. Crisis patterns defer only to out_of_scope, and only when the model is all
+# but certain; a strong phrase never defers. Chosen on the development blind sets (4 to 13,
+# 1 to 3 and the real-text development lines): no safety message there changed path, a tenth
+# of the false alarms went (docs/safety.md, "The fourteenth round").
+DEFER_TO_SURE_MODEL: Dict[str, float] = {
+    "crisis": 0.98,
+    "disclose_sextortion": 0.9,
+    "report_abuse_content": 0.9,
+    "disclose_grooming": 0.9,
+}
+# Intents a sure model may keep against a disclosure pattern: everyday talk and the plain
+# questions. Not ask_cyberbullying (bullying that turns to threats is a crisis), and not
+# greetings, goodbyes or forget_me (a farewell is what a crisis pattern is there to catch).
+EVERYDAY_OR_QUESTION: frozenset = frozenset(
+    {
+        "out_of_scope",
+        "ask_law",
+        "ask_parent_guidance",
+        "ask_report",
+        "ask_safety_tips",
+        "ask_grooming",
+        "ask_sextortion",
+        "ask_privacy",
+        "ask_image_removal",
+        "ask_helpline",
+    }
+)
+
 # Longer texts are matched on their first and last stretch only: a disclosure in a huge paste
 # is still found near either end, and the time per message stays bounded.
 MAX_MATCH_CHARS = 6000
@@ -71,6 +103,7 @@ class Match:
     span: Tuple[int, int] = (0, 0)
     # An ^(?=..)(?=..) pattern: it finds words together anywhere, not a phrase (no span).
     words_together: bool = False
+    strong: bool = False  # an unambiguous phrase ("bunuh diri"): it never defers to the model
 
     def as_dict(self) -> Dict[str, Any]:
         return {"category": self.category, "pattern": self.pattern}
@@ -318,7 +351,8 @@ class PatternSet:
                     break
                 start, end = (-1, -1) if spanless else m.span()
                 if entry.strong or not self._guarded(entry.category, text, start, end):
-                    return Match(entry.category, entry.id, (max(start, 0), max(end, 0)), spanless)
+                    span = (max(start, 0), max(end, 0))
+                    return Match(entry.category, entry.id, span, spanless, entry.strong)
                 if spanless:
                     break
                 position = start + 1
@@ -557,6 +591,18 @@ def classify(text: Any) -> Match | None:
         return None
 
 
+def defers(found: Match, intent_name: str | None, confidence: float) -> bool:
+    """Whether a pattern's match yields to a model that is sure of an everyday intent."""
+    if found.strong:
+        return False
+    if found.category == CATEGORIES[0]:
+        if intent_name != "out_of_scope":
+            return False
+    elif intent_name not in EVERYDAY_OR_QUESTION:
+        return False
+    return confidence >= DEFER_TO_SURE_MODEL[found.category]
+
+
 def priority(intent_name: str | None) -> int:
     """0 for every non-safety intent (nlu_fallback included), higher for safety intents."""
     return PRIORITY.get(intent_name or "", 0)
@@ -582,6 +628,14 @@ class SafetyNet(MessageRule):
         current = message.get(INTENT) or {}
         current_name = current.get(INTENT_NAME_KEY)
         if priority(found.category) <= priority(current_name):
+            return
+        confidence = float(current.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        if defers(found, current_name, confidence):
+            message.set(
+                "safety_net",
+                {"category": found.category, "pattern": found.pattern, "deferred": True},
+                add_to_output=True,
+            )
             return
         if (
             found.words_together

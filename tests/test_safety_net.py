@@ -575,3 +575,45 @@ def test_a_guard_still_silences_a_match_found_only_in_the_respelt_message():
     text = "kawan aku cakap jangan bagitau orang dia crush kat budak kelas sebelah"
     found = classify(text)
     assert found is None or found.category != "disclose_grooming", found
+
+
+MOVING = "minggu depan pindah, nak buat video goodbye utk kawan2"
+HACKED = "the hacker wants RM50 to give back my account, no photos"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence", "expected"),
+    [
+        # The model is all but certain this is everyday talk: a weak pattern of words yields.
+        (MOVING, "out_of_scope", 0.99, "out_of_scope"),
+        # Less sure: the crisis pattern stands.
+        (MOVING, "out_of_scope", 0.95, "crisis"),
+        # A crisis pattern yields to everyday talk only: a farewell read as a goodbye or a
+        # question about helplines is what the net is there to catch.
+        (MOVING, "goodbye", 0.999, "crisis"),
+        (MOVING, "ask_helpline", 0.999, "crisis"),
+        # A strong phrase never yields.
+        ("nak bunuh diri", "out_of_scope", 0.999, "crisis"),
+        # Disclosure patterns yield to a sure everyday or question reading...
+        (HACKED, "out_of_scope", 0.92, "out_of_scope"),
+        (HACKED, "ask_report", 0.92, "ask_report"),
+        (HACKED, "out_of_scope", 0.8, "disclose_sextortion"),
+        # ...never to bullying, which can turn into threats.
+        ("cikgu kata aku matang untuk umur aku", "ask_cyberbullying", 0.99, "disclose_grooming"),
+    ],
+)
+def test_a_weak_pattern_yields_to_a_model_sure_of_everyday_talk(
+    net, text, intent, confidence, expected
+):
+    found = classify(text)
+    assert found is not None and found.category != intent
+    message = _message(text, intent, confidence)
+    net.process([message])
+    assert message.get("intent")["name"] == expected
+    if expected == intent:
+        assert message.get("intent")["confidence"] == confidence
+        assert message.get("safety_net") == {
+            "category": found.category,
+            "pattern": found.pattern,
+            "deferred": True,
+        }

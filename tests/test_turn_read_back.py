@@ -341,3 +341,18 @@ def test_forgetting_drops_the_kept_tracker_and_only_the_latest_are_kept(monkeypa
         assert list(store._kept) == ["c"]  # saved again: the latest, once
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("net", "counted"),
+    [
+        ({"category": "crisis", "pattern": "crisis.final_goodbye", "replaced": "bye"}, "crisis"),
+        ({"category": "crisis", "pattern": "crisis.final_goodbye", "deferred": True}, None),
+    ],
+)
+def test_the_turn_counts_the_safety_net_only_when_it_moved_the_message(net, counted):
+    tracker = session()
+    intent = {"name": "crisis" if counted else "out_of_scope", "confidence": 0.99}
+    parse = {"text": "moving away", "intent": intent, "safety_net": net}
+    tracker.update(UserUttered("moving away", intent, parse_data=parse))
+    assert runtime.read_turn(tracker).safety_net == counted

@@ -305,10 +305,14 @@ class Candidate:
 
 
 @functools.cache
-def net_category(normal: str) -> str | None:
+def net_match(normal: str) -> Any:
     from components.safety_net import classify
 
-    found = classify(normal)
+    return classify(normal)
+
+
+def net_category(normal: str) -> str | None:
+    found = net_match(normal)
     return found.category if found is not None else None
 
 
@@ -324,7 +328,7 @@ def decide(
 
     `config`: a components.risk.RiskConfig other than risk.yml's (tools/frontier.py)."""
     from components.risk import assess
-    from components.safety_net import priority
+    from components.safety_net import defers, priority
     from components.text import normalise
 
     order = np.argsort(-probs)[:RANKING_LENGTH]
@@ -333,9 +337,10 @@ def decide(
     if ranking[0]["confidence"] < FALLBACK_THRESHOLD:
         intent = FALLBACK_INTENT
     normal = normalise(text)
-    category = net_category(normal)
-    if category is not None and priority(category) > priority(intent):
-        intent = category
+    found = net_match(normal)
+    if found is not None and priority(found.category) > priority(intent):
+        if not defers(found, intent, ranking[0]["confidence"]):
+            intent = found.category
     if head_p is not None and threshold is not None and head_p >= threshold:
         if intent not in SAFETY_INTENTS:
             safety = [r["name"] for r in ranking if r["name"] in SAFETY_INTENTS]

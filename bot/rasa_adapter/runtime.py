@@ -734,7 +734,8 @@ def read_turn(tracker: Any) -> TrackerTurn:
     intent = parse.get("intent") or {}
     turn.intent = intent.get("name")
     turn.confidence = float(intent.get("confidence") or 0.0)
-    turn.safety_net = (parse.get("safety_net") or {}).get("category")
+    net = parse.get("safety_net") or {}
+    turn.safety_net = None if net.get("deferred") else net.get("category")
     lang = _lang_before_restart(tracker) if turn.restarted else tracker.get_slot("lang")
     turn.lang = lang if lang in LANGUAGES else "en"
     urgency = [is_urgent((p.get("intent") or {}).get("name"), r) for p, r in users]
