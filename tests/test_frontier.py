@@ -30,3 +30,15 @@ def test_scoring_counts_a_check_in_as_caught_crisis_and_as_an_alarm():
     check_in = Outcome(OOS, "concern")
     counts = score(items, [check_in, check_in, Outcome(OOS)])
     assert counts == {"crisis": [1, 1], "alarms": [1, 2]}
+
+
+def test_look_alikes_as_their_own_class_weigh_what_they_are_told():
+    from tools.frontier import NEAR, train
+
+    X = scipy.sparse.csr_matrix(np.eye(6))
+    labels = np.array([OOS, OOS, NEAR, NEAR, "crisis", "crisis"])
+    clf = train(X, labels, "look-alikes own x0.4")
+    balanced = len(labels) / (3 * 2)
+    assert clf.class_weight[NEAR] == 0.4 * balanced
+    assert clf.class_weight[OOS] == clf.class_weight["crisis"] == balanced
+    assert train(X, labels, "look-alikes own").class_weight == "balanced"

@@ -167,6 +167,21 @@ def test_the_same_words_in_everyday_life_are_not_worrying(text):
         ("இதுதான் என் கடைசி message, sorry", "kadaisi message anupuna time enna?"),
         ("budak kelas sebelah cakap nak tikam aku esok", "cikgu cakap nak ajar kami esok"),
         ("dorang post alamat rumah aku dalam group kelas", "dorang post gambar kelas dalam group"),
+        # someone already waiting, and the child asking whether to go
+        (
+            "he's already waiting at the gate, should i go down?",
+            "dad's already at the gate, is it raining?",
+        ),
+        ("dia dah kat bawah, turun ke tak?", "dia dah kat bawah, nak bawa payung ke?"),
+        # picturing a way: "what would it feel like to cross that highway without looking"
+        (
+            "mcm mana rasa kalau lintas lebuhraya tu tanpa tengok",
+            "mcm mana rasa kalau naik lebuhraya baru tu",
+        ),
+        (
+            "what would it feel like to take all those pills at once",
+            "what would it feel like to fly a plane",
+        ),
     ],
 )
 def test_new_warning_signs_add_to_a_small_worry_and_their_everyday_twins_do_not(worrying, everyday):
