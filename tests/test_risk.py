@@ -182,6 +182,26 @@ def test_the_same_words_in_everyday_life_are_not_worrying(text):
             "what would it feel like to take all those pills at once",
             "what would it feel like to fly a plane",
         ),
+        # locked in or left without food by a carer, and its everyday twins
+        ("warden kurung kami dalam stor semalaman", "kami kurang tidur semalaman sebab exam"),
+        (
+            "we haven't eaten for three days, no one is home",
+            "we haven't eaten since lunch, so hungry",
+        ),
+        ("pakcik tu x bagi kami makan sampai esok", "mak x bagi aku makan coklat sebelum dinner"),
+        ("மூணு நாளா சாப்பிடல, அப்பா வீட்டுக்கே வரல", "இன்னைக்கு சாப்பிடல, diet-ல இருக்கேன்"),
+        # leaving for a promised job, packed and picked up
+        (
+            "dia janji bagi kerja kat KL, esok pagi dia ambil aku, dah packing baju",
+            "i packed my bag for camp tomorrow",
+        ),
+        # the child's address posted beside a threat
+        (
+            "they posted my home address, said they'll teach me a lesson",
+            "they posted the class photo, said we all look great",
+        ),
+        # "she has already come", in Tamil, to meet someone from Instagram
+        ("Insta அக்காவை பாக்க போறேன், அவங்க ஏற்கனவே வந்துட்டாங்களாம்", "அம்மா ஏற்கனவே வந்துட்டாங்க, bye"),
     ],
 )
 def test_new_warning_signs_add_to_a_small_worry_and_their_everyday_twins_do_not(worrying, everyday):
