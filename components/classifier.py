@@ -54,6 +54,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.base import files_fingerprint
+from components.intents import CLASS_SPLIT as SPLIT  # out_of_scope#sms: folded back
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ WEIGHTS_FILE = "weights.npy"  # float32, features x intents
 OLD_COEF_FILE = "coef.npy"  # models trained before: float64, intents x features
 NORMALISE = ("none", "l2", "binary_l2", "log_l2")
 OWN_CLASS = "own_class"  # block metadata: these examples train as a class of their own
-SPLIT = "#"  # out_of_scope#sms: a class of its own, added back into out_of_scope
 
 
 def _one_row(block: scipy.sparse.spmatrix, how: str) -> tuple[np.ndarray, np.ndarray]:

@@ -11,3 +11,8 @@ SAFETY_INTENTS: tuple[str, ...] = (
     "report_abuse_content",
     "disclose_grooming",
 )
+
+# Training examples may form a class of their own ("out_of_scope#sms": block metadata
+# `own_class`, components/classifier.py) whose probability is added back into the intent
+# before the part after this mark; nothing with it ever reaches the bot.
+CLASS_SPLIT = "#"

@@ -429,3 +429,15 @@ def test_an_answer_not_yet_in_mandarin_or_tamil_says_so_and_keeps_the_helplines(
     english = [{"text": "Where to get help: ..."}]
     note_untranslated(english, "en")
     assert len(english) == 1  # English and Malay readers get no note
+
+
+def test_a_baju_kurung_is_clothing_and_being_locked_up_is_not():
+    unsure = ranking(out_of_scope=0.8, crisis=0.2)
+    for dress in ("nak beli baju kurung untuk raya", "ayah belikan baju kurung aku yang baru"):
+        assert assess(dress, unsure, "out_of_scope").level == "none", dress
+    locked = assess("ayah kurung aku dalam stor", unsure, "out_of_scope")
+    assert locked.level in ("concern", "danger") and "locked_in" in locked.signals
+    # locked in and kept from food are two signs, not one sign counted twice
+    both = assess("warden kurung kami dalam stor, x bagi makan sampai esok", unsure, "out_of_scope")
+    assert {"locked_in", "no_food"} <= set(both.signals)
+    assert "home" not in both.signals

@@ -40,6 +40,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from components.intents import CLASS_SPLIT
 from tools.blind_eval import BLIND_SETS, blind_files, load_blind
 from tools.model_compare import (
     Outcome,
@@ -57,7 +58,7 @@ DEV_SETS = tuple(f"blind_set{i}" for i in range(4, NEWEST))
 OLD_SETS = ("blind", "blind_set3")
 NEW_SET = f"blind_set{NEWEST}"
 OOS = "out_of_scope"
-SPLIT = "#"  # out_of_scope#3: the fourth cluster of everyday talk
+SPLIT = CLASS_SPLIT  # out_of_scope#3: the fourth cluster of everyday talk
 RISK_WEIGHTS = ((None, None), (1.0, 0.35), (1.2, 0.35))  # None: risk.yml's own
 # Training files of everyday look-alikes: harmless messages written to borrow danger's words.
 LOOKALIKE_FILES = frozenset(

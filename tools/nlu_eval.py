@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import yaml
 
-from components.intents import SAFETY_INTENTS
+from components.intents import CLASS_SPLIT, SAFETY_INTENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITY_FILE = ROOT / "quality.yml"
@@ -53,7 +53,7 @@ class Example:
     @property
     def label(self) -> str:
         """The class the pipeline's classifier trains this example as."""
-        return f"{self.intent}#{self.own_class}" if self.own_class else self.intent
+        return f"{self.intent}{CLASS_SPLIT}{self.own_class}" if self.own_class else self.intent
 
 
 @dataclass(frozen=True)
