@@ -106,3 +106,22 @@ def raise_intent(message: Message, name: str) -> None:
     raised = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.set(INTENT, raised, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [dict(raised)] + ranking, add_to_output=True)
+
+
+def lower_intent(message: Message) -> str:
+    """Makes the best-ranked intent that is not a safety intent the message's intent (with the
+    model's own confidence), first in the ranking; the safety intents stay in the ranking, so
+    the risk level still weighs them. Returns the new intent's name."""
+    from components.intents import SAFETY_INTENTS
+
+    ranking = [dict(r) for r in (message.get(INTENT_RANKING_KEY) or [])]
+    best = next((r for r in ranking if r.get(INTENT_NAME_KEY) not in SAFETY_INTENTS), None)
+    name = best.get(INTENT_NAME_KEY) if best else "out_of_scope"
+    chosen = {
+        INTENT_NAME_KEY: name,
+        PREDICTED_CONFIDENCE_KEY: float((best or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0),
+    }
+    message.set(INTENT, chosen, add_to_output=True)
+    rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != name]
+    message.set(INTENT_RANKING_KEY, [dict(chosen)] + rest, add_to_output=True)
+    return str(name)

@@ -1,7 +1,8 @@
 """The safety intents, highest priority first: the one list every layer uses.
 
 A message on one of these gets its safety reply (999 and Talian Kasih 15999 in the first
-bubble); the safety net and the risk level may raise a message to one, never lower it.
+bubble); the safety net and the risk level may raise a message to one. Only the safety net
+lowers one, and only a disclosure whose message gives its own everyday reading; never crisis.
 Pure Python, so front ends and tools can import it without loading Rasa.
 """
 

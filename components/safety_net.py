@@ -3,9 +3,12 @@
 A statistical model misses some disclosures, above all short, misspelt or indirect ones
 ("xnak hidup dah", "he knows where i live"). The safety net matches the phrase patterns in
 `components/safety_patterns.yml` and raises the message to a safety intent when the model
-missed it. It can only ADD recall: it replaces the predicted intent only when its match has a
+missed it. It adds recall: it replaces the predicted intent only when its match has a
 higher priority, crisis > disclose_sextortion > report_abuse_content > disclose_grooming >
-anything else (nlu_fallback included). It never lowers a safety intent.
+anything else (nlu_fallback included). It lowers a safety intent in one case only: a
+disclosure (never crisis) the model chose, in a message that itself gives the everyday reading
+(an `everyday reading`, a guard with `lowers_model: true`: "he'll post my snoring video unless I
+buy him boba 😂"; "no photos, just my game account"), with no word that could make it a danger.
 
 `classify(text)` is the pure function behind it: no Rasa needed, so tests and tools use it too.
 """
@@ -34,7 +37,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.base import MessageRule, raise_intent, typed_text
+from components.base import MessageRule, lower_intent, raise_intent, typed_text
 from components.intents import SAFETY_INTENTS
 from components.spelling import respell
 from components.text import clean, normalise
@@ -130,6 +133,9 @@ class GuardEntry:
     regex: Pattern[str]
     whole_message: bool = False
     examples: List[str] = field(default_factory=list)
+    # An everyday reading the message states itself ("a video of me snoring, he wants boba"):
+    # it also lowers the MODEL's choice of these categories, not only the net's weak matches.
+    lowers_model: bool = False
 
 
 class PatternSet:
@@ -202,6 +208,13 @@ class PatternSet:
             examples = self._texts(raw, "examples", where, entry_id)
             if not examples:
                 raise PatternFileError(f"{where} ({entry_id}): needs `examples` that it matches")
+            lowers = raw.get("lowers_model", False)
+            misplaced = lowers is True and (scope != "message" or "crisis" in cats)
+            if not isinstance(lowers, bool) or misplaced:
+                raise PatternFileError(
+                    f"{where} ({entry_id}): `lowers_model: true` needs `scope: message` and "
+                    "disclosure categories only (a crisis reading is never lowered)"
+                )
             self.guards.append(
                 GuardEntry(
                     id=entry_id,
@@ -210,6 +223,7 @@ class PatternSet:
                     regex=regex,
                     whole_message=scope == "message",
                     examples=examples,
+                    lowers_model=lowers,
                 )
             )
         # Prefilter: a pattern is only tried when the message has a word beginning with one
@@ -383,6 +397,17 @@ class PatternSet:
                     found = None
             if found is not None:
                 return found
+        return None
+
+    def everyday_reading(self, text: Any, category: str | None) -> str | None:
+        """The id of a `lowers_model` guard of `category` that the message matches, or None."""
+        guards = [g for g in self._guards_by_category.get(category or "", []) if g.lowers_model]
+        if not guards:
+            return None
+        forms = matching_forms(text)
+        for guard in guards:
+            if any(guard.regex.search(f) for f in forms):
+                return guard.id
         return None
 
     def _guarded_anywhere(self, category: str, forms: Sequence[str]) -> bool:
@@ -610,15 +635,38 @@ def priority(intent_name: str | None) -> int:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyNet(MessageRule):
-    """Raises a message to a safety intent when a safety pattern matches and the model missed."""
+    """Raises a message to a safety intent when a safety pattern matches and the model missed;
+    lowers the model's disclosure only where the message itself gives the everyday reading."""
 
     def __init__(self, patterns: PatternSet | None = None) -> None:
         self.patterns = patterns or default_patterns()
+
+    def _lower_everyday(self, message: Message, text: str) -> None:
+        """A disclosure the model chose, in a message that says what makes it everyday (the
+        picture is of snoring and the price is bubble tea; "no photos, just my game account"),
+        goes to the best-ranked intent that is not a safety intent. Crisis is never lowered,
+        and a crisis pattern still raises the message afterwards."""
+        name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if name not in CATEGORIES[1:]:
+            return
+        try:
+            reading = self.patterns.everyday_reading(text, name)
+        except Exception:  # noqa: BLE001 - a safety check must never take the bot down
+            return
+        if reading is None:
+            return
+        new = lower_intent(message)
+        message.set(
+            "safety_net",
+            {"lowered": name, "reading": reading, "intent": new},
+            add_to_output=True,
+        )
 
     def _process(self, message: Message) -> None:
         text = typed_text(message)
         if text is None:
             return  # buttons and commands carry their own intent
+        self._lower_everyday(message, text)
         try:
             found = self.patterns.classify(text)
         except Exception:  # noqa: BLE001

@@ -44,3 +44,16 @@ def test_merge_adds_hits_and_counts():
     merged = merge([one, two])
     assert merged["recall"]["crisis"] == {"hits": 1, "n": 2, "rate": 0.5}
     assert merged["false_alarms"] == {"hits": 1, "n": 2, "rate": 0.5}
+
+
+def test_the_offline_chain_lowers_a_disclosure_on_its_everyday_reading_as_the_bot_does():
+    import numpy as np
+
+    from tools.model_compare import decide
+
+    classes = ["disclose_sextortion", "ask_cyberbullying", "out_of_scope", "crisis"]
+    probs = np.array([0.6, 0.25, 0.1, 0.05])
+    silly = "my sister has a video of me singing and will post it unless i buy her boba 😂"
+    assert decide(silly, classes, probs).intent == "ask_cyberbullying"
+    paid = "my sister has a video of me singing and will post it unless i pay her rm50 😂"
+    assert decide(paid, classes, probs).intent == "disclose_sextortion"

@@ -189,6 +189,11 @@ def test_the_same_words_in_everyday_life_are_not_worrying(text):
             "we haven't eaten since lunch, so hungry",
         ),
         ("pakcik tu x bagi kami makan sampai esok", "mak x bagi aku makan coklat sebelum dinner"),
+        # the same in Kelantan Malay, and the dress in Kelantan spelling
+        (
+            "mok kurong kawe dale stor, dok bui make",
+            "baju kurong kawe koyak doh, mok dok bui make aiskrim",
+        ),
         ("மூணு நாளா சாப்பிடல, அப்பா வீட்டுக்கே வரல", "இன்னைக்கு சாப்பிடல, diet-ல இருக்கேன்"),
         # leaving for a promised job, packed and picked up
         (
@@ -202,6 +207,22 @@ def test_the_same_words_in_everyday_life_are_not_worrying(text):
         ),
         # "she has already come", in Tamil, to meet someone from Instagram
         ("Insta அக்காவை பாக்க போறேன், அவங்க ஏற்கனவே வந்துட்டாங்களாம்", "அம்மா ஏற்கனவே வந்துட்டாங்க, bye"),
+        # a carer who lives with children hurting them (a hostel warden, a nanny)
+        (
+            "the hostel warden hits the younger boys with a rubber hose",
+            "the hostel warden told the younger boys to water the plants with the hose",
+        ),
+        ("pengasuh tu pukul adik sampai lebam", "pengasuh tu bawa adik pergi taman"),
+        # a ride someone ordered for the child, and the child asking whether to go
+        (
+            "dia dah order grab utk aku, patut ke aku pi",
+            "dia dah order makanan utk aku, patut ke aku makan",
+        ),
+        # parents away for months and no food in the house, with a fever besides
+        (
+            "爸妈去外地做工几个月都没回来，家里没东西吃，弟弟发烧",
+            "爸妈去外地旅行了，家里有很多东西吃",
+        ),
     ],
 )
 def test_new_warning_signs_add_to_a_small_worry_and_their_everyday_twins_do_not(worrying, everyday):
@@ -441,3 +462,11 @@ def test_a_baju_kurung_is_clothing_and_being_locked_up_is_not():
     both = assess("warden kurung kami dalam stor, x bagi makan sampai esok", unsure, "out_of_scope")
     assert {"locked_in", "no_food"} <= set(both.signals)
     assert "home" not in both.signals
+
+
+def test_a_parent_booking_a_grab_is_no_one_grabbing_the_child():
+    unsure = ranking(out_of_scope=0.8, crisis=0.2)
+    booked = assess("mak aku order grab untuk aku pergi tuisyen", unsure, "out_of_scope")
+    assert "hurt_at_home" not in booked.signals and booked.level == "none"
+    grabbed = assess("my stepdad grabbed me by the neck", unsure, "out_of_scope")
+    assert "hurt_at_home" in grabbed.signals and grabbed.level in ("concern", "danger")

@@ -578,7 +578,7 @@ def test_a_guard_still_silences_a_match_found_only_in_the_respelt_message():
 
 
 MOVING = "minggu depan pindah, nak buat video goodbye utk kawan2"
-HACKED = "the hacker wants RM50 to give back my account, no photos"
+HACKED = "the hacker wants RM50 to give back my account and my old photos"
 
 
 @pytest.mark.parametrize(
@@ -617,3 +617,88 @@ def test_a_weak_pattern_yields_to_a_model_sure_of_everyday_talk(
             "pattern": found.pattern,
             "deferred": True,
         }
+
+
+# --- everyday readings: a disclosure the message itself shows to be everyday -----------------
+
+SILLY = (
+    "my brother has a video of me snoring and will send it to the family group "
+    "unless i buy him boba 😂"
+)
+PIRACY = "how do i report a telegram channel that sells pirated movies"
+
+
+def _ranked(top, confidence, *others):
+    return [{"name": top, "confidence": confidence}] + [
+        {"name": n, "confidence": c} for n, c in others
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "ranking", "lowered_to"),
+    [
+        (
+            SILLY,
+            "disclose_sextortion",
+            (("ask_cyberbullying", 0.2), ("crisis", 0.1)),
+            "ask_cyberbullying",
+        ),
+        (PIRACY, "report_abuse_content", (("crisis", 0.15), ("ask_report", 0.1)), "ask_report"),
+        (
+            "akaun ml aku kena hack, dia mintak rm50 baru pulang. takde gambar apa pun",
+            "disclose_sextortion",
+            (("out_of_scope", 0.3),),
+            "out_of_scope",
+        ),
+    ],
+)
+def test_a_disclosure_the_message_shows_to_be_everyday_goes_to_the_best_everyday_intent(
+    net, text, intent, ranking, lowered_to
+):
+    message = _message(text, intent, 0.6, _ranked(intent, 0.6, *ranking))
+    net.process([message])
+    assert message.get("intent")["name"] == lowered_to
+    assert message.get("safety_net")["lowered"] == intent
+    # the safety intents stay in the ranking, so the risk level still weighs them
+    assert intent in [r["name"] for r in message.get("intent_ranking")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same threat with money, a bathroom, nudes, fear or a stranger is not everyday
+        "my brother has a video of me snoring and will post it unless i pay rm50 😂",
+        "he has a video of me in the bathroom and will post it unless i buy him boba 😂",
+        "he has my nudes and will post them unless i buy him boba lol",
+        "someone online has a pic of me sleeping, says he'll post it unless i buy him kfc. scared",
+        # a hacked account where a picture is part of it
+        "hacker took my ig, will post my private pics unless i pay, no photos of my face tho",
+        # piracy beside a child or a sexual word is not piracy
+        "telegram channel selling pirated movies also has videos of kids, how do i report",
+    ],
+)
+def test_money_the_body_fear_a_stranger_or_a_child_keep_the_disclosure(net, text):
+    for intent in ("disclose_sextortion", "report_abuse_content"):
+        message = _message(text, intent, 0.6, _ranked(intent, 0.6, ("out_of_scope", 0.3)))
+        net.process([message])
+        assert message.get("intent")["name"] in CATEGORIES, (text, intent)  # still a safety path
+
+
+def test_crisis_is_never_lowered_and_a_crisis_pattern_still_raises(net):
+    message = _message(SILLY, "crisis", 0.6, _ranked("crisis", 0.6, ("out_of_scope", 0.3)))
+    net.process([message])
+    assert message.get("intent")["name"] == "crisis"
+    text = "my brother has a video of me snoring lol but honestly i want to kill myself"
+    message = _message(text, "disclose_sextortion", 0.6)
+    net.process([message])
+    assert message.get("intent")["name"] == "crisis"
+
+
+def test_an_everyday_reading_must_be_message_wide_and_never_for_crisis():
+    entry = "{id: guard.x, pattern: a, examples: [a], lowers_model: true, "
+    for guard in (
+        entry + "categories: [crisis], scope: message}",
+        entry + "categories: [disclose_sextortion]}",
+    ):
+        with pytest.raises(PatternFileError, match="lowers_model"):
+            PatternSet(yaml.safe_load(f"categories: {{}}\nguards:\n  - {guard}\n"))

@@ -311,6 +311,13 @@ def net_match(normal: str) -> Any:
     return classify(normal)
 
 
+@functools.cache
+def everyday_reading(normal: str, intent: str) -> str | None:
+    from components.safety_net import default_patterns
+
+    return default_patterns().everyday_reading(normal, intent)
+
+
 def net_category(normal: str) -> str | None:
     found = net_match(normal)
     return found.category if found is not None else None
@@ -324,7 +331,8 @@ def decide(
     threshold: float | None = None,
     config: Any = None,
 ) -> Outcome:
-    """Fallback, safety net, (head), risk level: the pipeline's order on one message.
+    """Fallback, safety net (its everyday readings first), (head), risk level: the pipeline's
+    order on one message.
 
     `config`: a components.risk.RiskConfig other than risk.yml's (tools/frontier.py)."""
     from components.risk import assess
@@ -337,6 +345,10 @@ def decide(
     if ranking[0]["confidence"] < FALLBACK_THRESHOLD:
         intent = FALLBACK_INTENT
     normal = normalise(text)
+    if intent in SAFETY_INTENTS[1:] and everyday_reading(normal, intent):
+        intent = next(
+            (r["name"] for r in ranking if r["name"] not in SAFETY_INTENTS), "out_of_scope"
+        )
     found = net_match(normal)
     if found is not None and priority(found.category) > priority(intent):
         if not defers(found, intent, ranking[0]["confidence"]):
