@@ -702,3 +702,11 @@ def test_an_everyday_reading_must_be_message_wide_and_never_for_crisis():
     ):
         with pytest.raises(PatternFileError, match="lowers_model"):
             PatternSet(yaml.safe_load(f"categories: {{}}\nguards:\n  - {guard}\n"))
+
+
+def test_a_siblings_joke_threat_is_not_a_request_for_pictures_but_a_request_still_is():
+    joke = "abang aku ugut nak post gambar aku tido ternganga kalau aku tak belanja dia mcd 😂"
+    found = classify(joke)
+    assert found is None or found.category != "disclose_grooming"
+    asks = classify("abang tu minta gambar aku tido, dia belanja aku aiskrim 😂")
+    assert asks is not None and asks.category == "disclose_grooming"
