@@ -19,6 +19,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from components.intents import best_everyday
+
 
 def files_fingerprint(*paths: Path) -> str:
     """A hash of the files a component's training output follows from (its code, its data).
@@ -112,16 +114,13 @@ def lower_intent(message: Message) -> str:
     """Makes the best-ranked intent that is not a safety intent the message's intent (with the
     model's own confidence), first in the ranking; the safety intents stay in the ranking, so
     the risk level still weighs them. Returns the new intent's name."""
-    from components.intents import SAFETY_INTENTS
-
     ranking = [dict(r) for r in (message.get(INTENT_RANKING_KEY) or [])]
-    best = next((r for r in ranking if r.get(INTENT_NAME_KEY) not in SAFETY_INTENTS), None)
-    name = best.get(INTENT_NAME_KEY) if best else "out_of_scope"
-    chosen = {
-        INTENT_NAME_KEY: name,
-        PREDICTED_CONFIDENCE_KEY: float((best or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0),
-    }
+    name = best_everyday(ranking)
+    confidence = next(
+        (r.get(PREDICTED_CONFIDENCE_KEY) for r in ranking if r[INTENT_NAME_KEY] == name), 0.0
+    )
+    chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(confidence or 0.0)}
     message.set(INTENT, chosen, add_to_output=True)
     rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != name]
     message.set(INTENT_RANKING_KEY, [dict(chosen)] + rest, add_to_output=True)
-    return str(name)
+    return name

@@ -13,6 +13,15 @@ SAFETY_INTENTS: tuple[str, ...] = (
     "disclose_grooming",
 )
 
+
+def best_everyday(ranking: list[dict]) -> str:
+    """The best-ranked intent that is not a safety intent (`out_of_scope` when none is ranked):
+    where the safety net sends a disclosure it lowers, in the bot and in the offline studies."""
+    return next(
+        (str(r["name"]) for r in ranking if r.get("name") not in SAFETY_INTENTS), "out_of_scope"
+    )
+
+
 # Training examples may form a class of their own ("out_of_scope#sms": block metadata
 # `own_class`, components/classifier.py) whose probability is added back into the intent
 # before the part after this mark; nothing with it ever reaches the bot.

@@ -40,7 +40,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from components.intents import SAFETY_INTENTS
+from components.intents import SAFETY_INTENTS, best_everyday
 from tools.blind_eval import ACCEPT, load_blind
 from tools.nlu_eval import (
     FALLBACK_INTENT,
@@ -346,9 +346,7 @@ def decide(
         intent = FALLBACK_INTENT
     normal = normalise(text)
     if intent in SAFETY_INTENTS[1:] and everyday_reading(normal, intent):
-        intent = next(
-            (r["name"] for r in ranking if r["name"] not in SAFETY_INTENTS), "out_of_scope"
-        )
+        intent = best_everyday(ranking)
     found = net_match(normal)
     if found is not None and priority(found.category) > priority(intent):
         if not defers(found, intent, ranking[0]["confidence"]):
