@@ -133,6 +133,8 @@ class GuardEntry:
     regex: Pattern[str]
     whole_message: bool = False
     examples: List[str] = field(default_factory=list)
+    # Texts the guard must not match (the danger next to its everyday reading); tested.
+    not_examples: List[str] = field(default_factory=list)
     # An everyday reading the message states itself ("a video of me snoring, he wants boba"):
     # it also lowers the MODEL's choice of these categories, not only the net's weak matches.
     lowers_model: bool = False
@@ -223,6 +225,7 @@ class PatternSet:
                     regex=regex,
                     whole_message=scope == "message",
                     examples=examples,
+                    not_examples=self._texts(raw, "not", where, entry_id),
                     lowers_model=lowers,
                 )
             )
