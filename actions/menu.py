@@ -56,3 +56,25 @@ class ActionFallback(Action):
     ) -> List[Dict[str, Any]]:
         not_understood(dispatcher, tracker)
         return []
+
+
+# The everyday answers the safety net may name for a message (`answer:` of a guard in
+# components/safety_patterns.yml); anything else gets the ordinary out-of-scope reply.
+EVERYDAY_ANSWERS = frozenset({"utter_scam"})
+
+
+class ActionOutOfScope(Action):
+    """An everyday message. When the safety net read it as a scam or a hacked account with no
+    picture (it sets `everyday_answer`), the answer for that; otherwise the ordinary reply that
+    keeps 15999 and 999 in its first bubble."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        answer = (tracker.latest_message or {}).get("everyday_answer")
+        response = answer if answer in EVERYDAY_ANSWERS else "utter_out_of_scope"
+        dispatcher.utter_message(response=response)
+        return []

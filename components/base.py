@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from components.intents import best_everyday
+from components.intents import lowered_intent
 
 
 def files_fingerprint(*paths: Path) -> str:
@@ -110,12 +110,13 @@ def raise_intent(message: Message, name: str) -> None:
     message.set(INTENT_RANKING_KEY, [dict(raised)] + ranking, add_to_output=True)
 
 
-def lower_intent(message: Message) -> str:
-    """Makes the best-ranked intent that is not a safety intent the message's intent (with the
-    model's own confidence), first in the ranking; the safety intents stay in the ranking, so
-    the risk level still weighs them. Returns the new intent's name."""
+def lower_intent(message: Message, answered: bool = False) -> str:
+    """Makes the best-ranked intent that is not a safety intent (`out_of_scope` when the
+    everyday reading has an answer of its own) the message's intent, with the model's own
+    confidence, first in the ranking; the safety intents stay in the ranking, so the risk level
+    still weighs them. Returns the new intent's name."""
     ranking = [dict(r) for r in (message.get(INTENT_RANKING_KEY) or [])]
-    name = best_everyday(ranking)
+    name = lowered_intent(ranking, answered)
     confidence = next(
         (r.get(PREDICTED_CONFIDENCE_KEY) for r in ranking if r[INTENT_NAME_KEY] == name), 0.0
     )

@@ -14,6 +14,13 @@ SAFETY_INTENTS: tuple[str, ...] = (
 )
 
 
+def lowered_intent(ranking: list[dict], answered: bool = False) -> str:
+    """Where the safety net sends a disclosure it lowers, in the bot and in the offline studies:
+    `out_of_scope` when the everyday reading has an answer of its own (a scam: the
+    `action_out_of_scope` gives it), else the best-ranked intent that is not a safety intent."""
+    return "out_of_scope" if answered else best_everyday(ranking)
+
+
 def best_everyday(ranking: list[dict]) -> str:
     """The best-ranked intent that is not a safety intent (`out_of_scope` when none is ranked):
     where the safety net sends a disclosure it lowers, in the bot and in the offline studies."""

@@ -9,6 +9,9 @@ anything else (nlu_fallback included). It lowers a safety intent in one case onl
 disclosure (never crisis) the model chose, in a message that itself gives the everyday reading
 (an `everyday reading`, a guard with `lowers_model: true`: "he'll post my snoring video unless I
 buy him boba 😂"; "no photos, just my game account"), with no word that could make it a danger.
+A guard may also name the answer for its reading (`answer: utter_scam`): a message it reads,
+lowered or already everyday talk, is marked `everyday_answer`, and action_out_of_scope gives
+that answer (a scam or a hacked account with no picture) instead of the ordinary reply.
 
 `classify(text)` is the pure function behind it: no Rasa needed, so tests and tools use it too.
 """
@@ -138,6 +141,9 @@ class GuardEntry:
     # An everyday reading the message states itself ("a video of me snoring, he wants boba"):
     # it also lowers the MODEL's choice of these categories, not only the net's weak matches.
     lowers_model: bool = False
+    # The response that answers this reading (`answer: utter_scam`): a message it reads is
+    # lowered to `out_of_scope`, and action_out_of_scope gives this answer instead.
+    answer: str | None = None
 
 
 class PatternSet:
@@ -217,6 +223,14 @@ class PatternSet:
                     f"{where} ({entry_id}): `lowers_model: true` needs `scope: message` and "
                     "disclosure categories only (a crisis reading is never lowered)"
                 )
+            answer = raw.get("answer")
+            if answer is not None and not (
+                isinstance(answer, str) and _ANSWER.match(answer) and lowers is True
+            ):
+                raise PatternFileError(
+                    f"{where} ({entry_id}): `answer` must name a response (utter_...) of a "
+                    "guard with `lowers_model: true`"
+                )
             self.guards.append(
                 GuardEntry(
                     id=entry_id,
@@ -227,6 +241,7 @@ class PatternSet:
                     examples=examples,
                     not_examples=self._texts(raw, "not", where, entry_id),
                     lowers_model=lowers,
+                    answer=answer,
                 )
             )
         # Prefilter: a pattern is only tried when the message has a word beginning with one
@@ -413,11 +428,24 @@ class PatternSet:
                 return guard.id
         return None
 
+    def answer_of(self, reading: str | None) -> str | None:
+        """The response a reading (a guard id) names as its answer, or None."""
+        return next((g.answer for g in self.guards if g.id == reading), None)
+
+    def everyday_answer(self, text: Any) -> str | None:
+        """The answer of the first guard with an `answer` that the message matches, or None."""
+        guards = [g for g in self.guards if g.answer]
+        if not guards:
+            return None
+        forms = matching_forms(text)
+        return next((g.answer for g in guards if any(g.regex.search(f) for f in forms)), None)
+
     def _guarded_anywhere(self, category: str, forms: Sequence[str]) -> bool:
         return any(g.regex.search(f) for g in self._guards_by_category[category] for f in forms)
 
 
 _WORDS = re.compile(r"[^\W_]+")
+_ANSWER = re.compile(r"^utter_[a-z0-9_]+$")
 
 
 def required_anchors(regex: Pattern[str]) -> frozenset | None:
@@ -658,7 +686,7 @@ class SafetyNet(MessageRule):
             return
         if reading is None:
             return
-        new = lower_intent(message)
+        new = lower_intent(message, answered=self.patterns.answer_of(reading) is not None)
         message.set(
             "safety_net",
             {"lowered": name, "reading": reading, "intent": new},
@@ -670,6 +698,22 @@ class SafetyNet(MessageRule):
         if text is None:
             return  # buttons and commands carry their own intent
         self._lower_everyday(message, text)
+        self._raise(message, text)
+        self._name_everyday_answer(message, text)
+
+    def _name_everyday_answer(self, message: Message, text: str) -> None:
+        """An everyday message that a guard with an `answer` reads (a scam, a hacked account
+        with no picture) is marked with that answer, which action_out_of_scope gives."""
+        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != "out_of_scope":
+            return
+        try:
+            answer = self.patterns.everyday_answer(text)
+        except Exception:  # noqa: BLE001
+            return
+        if answer:
+            message.set("everyday_answer", answer, add_to_output=True)
+
+    def _raise(self, message: Message, text: str) -> None:
         try:
             found = self.patterns.classify(text)
         except Exception:  # noqa: BLE001

@@ -29,7 +29,7 @@ from actions.guidance import (
     ActionParentGuidance,
     ActionReport,
 )
-from actions.menu import ActionChangeLanguage, ActionFallback
+from actions.menu import EVERYDAY_ANSWERS, ActionChangeLanguage, ActionFallback, ActionOutOfScope
 from actions.privacy import ActionForgetMe
 from actions.referrals import directory
 from actions.safety import (
@@ -438,6 +438,7 @@ def test_fact_stating_responses_carry_a_source_comment():
         "utter_abuse_content_dont_share",
         "utter_bot_challenge",
         "utter_out_of_scope",
+        "utter_scam",
     ):
         before = text[: text.index(f"\n  {name}:")].rstrip().splitlines()[-1]
         # "# source: knowledge <ids>" (tools.check_facts checks the ids exist); the older
@@ -474,6 +475,35 @@ async def test_the_fallback_knows_the_time(monkeypatch, hour, response):
     messages, _ = await run(ActionFallback(), make_tracker())
     assert names(messages) == [response]
     assert "15999" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "response"),
+    [
+        ("utter_scam", "utter_scam"),
+        (None, "utter_out_of_scope"),
+        ("utter_crisis", "utter_out_of_scope"),
+    ],
+)
+async def test_an_everyday_message_gets_the_answer_the_safety_net_named(answer, response):
+    """A scam the net read gets the scam answer (997, Cyber999, and a button to the sextortion
+    path); anything else, or a name the action does not allow, the ordinary reply."""
+    tracker = make_tracker(intent="out_of_scope", text="the seller blocked me after i paid")
+    tracker.latest_message["everyday_answer"] = answer
+    messages, _ = await run(ActionOutOfScope(), tracker)
+    assert names(messages) == [response]
+    text = all_text(messages)
+    assert "15999" in text and "999" in text.replace("15999", "")
+    if response == "utter_scam":
+        assert "997" in text and "not your fault" in text
+        assert "/disclose_sextortion" in [b["payload"] for b in messages[0]["buttons"]]
+
+
+def test_every_answer_a_guard_names_is_a_response_the_action_gives():
+    from components.safety_net import default_patterns
+
+    named = {g.answer for g in default_patterns().guards if g.answer}
+    assert named and named <= EVERYDAY_ANSWERS <= set(DOMAIN["responses"])
 
 
 def test_buddy_bears_hours_are_shown_wherever_its_number_is():

@@ -4,7 +4,8 @@ A child in danger whose message is misread as "yes", "no" or "bye" (a short fare
 warning sign of its own), who only asks for "help" and gets the topic menu, or whose message is
 taken for a parent's or a teacher's question, must still see Talian Kasih 15999 in that reply, in
 every language; the menus name 999 too. So do the law answer and the privacy note, where two
-crisis messages of blind set 6 landed.
+crisis messages of blind set 6 landed, and the scam answer, which a sextortion told as "a scam"
+could reach.
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ import pytest
 import yaml
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text("utf-8"))
-OPEN_REPLIES = (
-    "utter_goodbye",
-    "utter_affirm_generic",
-    "utter_deny_generic",
+# The menus and the notes that name both lines (999 as well as 15999).
+MENUS = (
     "utter_menu",
     "utter_parent_menu",
     "utter_educator_menu",
     "utter_law",
     "utter_privacy",
+    "utter_scam",
 )
-MENUS = ("utter_menu", "utter_parent_menu", "utter_educator_menu", "utter_law", "utter_privacy")
+OPEN_REPLIES = ("utter_goodbye", "utter_affirm_generic", "utter_deny_generic", *MENUS)
 
 
 @pytest.mark.parametrize("name", OPEN_REPLIES)

@@ -487,6 +487,21 @@ async def test_an_everyday_reading_gets_an_everyday_reply_and_the_danger_beside_
     assert "15999" in first(real) and "999" in first(real)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i paid rm120 to a seller for photocards and she blocked me, can i get my money back",
+        "akaun ml aku kena hack, dia minta rm50 baru nak pulangkan",
+    ],
+)
+async def test_a_scam_gets_the_scam_answer_with_a_way_to_the_sextortion_path(assistant, text):
+    turn = await assistant.respond(new_user(), text)
+    assert turn.intent == "out_of_scope" and turn.risk is None, (turn.intent, turn.risk)
+    assert "997" in turn.reply_text and "15999" in turn.reply_text
+    payloads = [b.payload for r in turn.replies for b in r.buttons]
+    assert "/disclose_sextortion" in payloads, payloads
+
+
 def test_a_dose_for_a_fever_is_calm_in_every_language_and_a_whole_bottle_is_not():
     unsure = ranking(out_of_scope=0.9, crisis=0.1)
     for dose in (

@@ -712,3 +712,30 @@ def test_a_siblings_joke_threat_is_not_a_request_for_pictures_but_a_request_stil
     assert found is None or found.category != "disclose_grooming"
     asks = classify("abang tu minta gambar aku tido, dia belanja aku aiskrim 😂")
     assert asks is not None and asks.category == "disclose_grooming"
+
+
+def test_a_guards_answer_must_name_a_response_of_a_lowering_guard():
+    base = "{id: guard.x, pattern: a, examples: [a], scope: message, "
+    base += "categories: [disclose_sextortion]"
+    for guard in (base + ", answer: utter_scam}", base + ", lowers_model: true, answer: scam}"):
+        with pytest.raises(PatternFileError):
+            PatternSet(yaml.safe_load(f"categories: {{}}\nguards:\n  - {guard}\n"))
+    ok = PatternSet(
+        yaml.safe_load(
+            f"categories: {{}}\nguards:\n  - {base}, lowers_model: true, answer: utter_scam}}\n"
+        )
+    )
+    assert ok.answer_of("guard.x") == "utter_scam" and ok.everyday_answer("a") == "utter_scam"
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("paid rm60 to a seller on ig for a ticket and she blocked me", "utter_scam"),
+        ("akaun ff aku kena hack, dia minta rm30 baru nak pulangkan", "utter_scam"),
+        ("a seller has a pic of me and wants rm60 or she posts it", None),
+        ("akaun ig aku kena hack, dia ugut nak sebar gambar aku", None),
+    ],
+)
+def test_a_scam_with_no_picture_is_answered_as_a_scam_and_a_picture_never_is(text, answer):
+    assert PATTERNS.everyday_answer(text) == answer

@@ -40,7 +40,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from components.intents import SAFETY_INTENTS, best_everyday
+from components.intents import SAFETY_INTENTS, lowered_intent
 from tools.blind_eval import ACCEPT, load_blind
 from tools.nlu_eval import (
     FALLBACK_INTENT,
@@ -318,6 +318,12 @@ def everyday_reading(normal: str, intent: str) -> str | None:
     return default_patterns().everyday_reading(normal, intent)
 
 
+def answer_of(reading: str) -> str | None:
+    from components.safety_net import default_patterns
+
+    return default_patterns().answer_of(reading)
+
+
 def net_category(normal: str) -> str | None:
     found = net_match(normal)
     return found.category if found is not None else None
@@ -345,8 +351,9 @@ def decide(
     if ranking[0]["confidence"] < FALLBACK_THRESHOLD:
         intent = FALLBACK_INTENT
     normal = normalise(text)
-    if intent in SAFETY_INTENTS[1:] and everyday_reading(normal, intent):
-        intent = best_everyday(ranking)
+    reading = everyday_reading(normal, intent) if intent in SAFETY_INTENTS[1:] else None
+    if reading:
+        intent = lowered_intent(ranking, answered=answer_of(reading) is not None)
     found = net_match(normal)
     if found is not None and priority(found.category) > priority(intent):
         if not defers(found, intent, ranking[0]["confidence"]):
