@@ -60,13 +60,13 @@ class ActionFallback(Action):
 
 # The everyday answers the safety net may name for a message (`answer:` of a guard in
 # components/safety_patterns.yml); anything else gets the ordinary out-of-scope reply.
-EVERYDAY_ANSWERS = frozenset({"utter_scam"})
+EVERYDAY_ANSWERS = frozenset({"utter_scam", "utter_family_photo"})
 
 
 class ActionOutOfScope(Action):
     """An everyday message. When the safety net read it as a scam or a hacked account with no
-    picture (it sets `everyday_answer`), the answer for that; otherwise the ordinary reply that
-    keeps 15999 and 999 in its first bubble."""
+    picture, or as a family's baby or bath photo (it sets `everyday_answer`), the answer for
+    that; otherwise the ordinary reply that keeps 15999 and 999 in its first bubble."""
 
     def name(self) -> str:
         return "action_out_of_scope"

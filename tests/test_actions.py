@@ -439,6 +439,7 @@ def test_fact_stating_responses_carry_a_source_comment():
         "utter_bot_challenge",
         "utter_out_of_scope",
         "utter_scam",
+        "utter_family_photo",
     ):
         before = text[: text.index(f"\n  {name}:")].rstrip().splitlines()[-1]
         # "# source: knowledge <ids>" (tools.check_facts checks the ids exist); the older
@@ -481,6 +482,7 @@ async def test_the_fallback_knows_the_time(monkeypatch, hour, response):
     ("answer", "response"),
     [
         ("utter_scam", "utter_scam"),
+        ("utter_family_photo", "utter_family_photo"),
         (None, "utter_out_of_scope"),
         ("utter_crisis", "utter_out_of_scope"),
     ],
@@ -497,6 +499,8 @@ async def test_an_everyday_message_gets_the_answer_the_safety_net_named(answer, 
     if response == "utter_scam":
         assert "997" in text and "not your fault" in text
         assert "/disclose_sextortion" in [b["payload"] for b in messages[0]["buttons"]]
+    if response == "utter_family_photo":
+        assert "fair to ask" in text and "private family chat" in text
 
 
 def test_every_answer_a_guard_names_is_a_response_the_action_gives():

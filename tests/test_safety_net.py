@@ -735,7 +735,12 @@ def test_a_guards_answer_must_name_a_response_of_a_lowering_guard():
         ("akaun ff aku kena hack, dia minta rm30 baru nak pulangkan", "utter_scam"),
         ("a seller has a pic of me and wants rm60 or she posts it", None),
         ("akaun ig aku kena hack, dia ugut nak sebar gambar aku", None),
+        (
+            "my grandma posted my baby bath photo on her facebook, can i ask her to delete it",
+            "utter_family_photo",
+        ),
+        ("my uncle posted naked baby photos of my cousin in a telegram group", None),
     ],
 )
-def test_a_scam_with_no_picture_is_answered_as_a_scam_and_a_picture_never_is(text, answer):
+def test_an_everyday_reading_names_its_answer_and_a_danger_never_does(text, answer):
     assert PATTERNS.everyday_answer(text) == answer
