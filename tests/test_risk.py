@@ -515,6 +515,19 @@ async def test_a_familys_baby_photo_gets_an_answer_about_privacy_not_abuse(assis
     assert words in turn.reply_text and "15999" in turn.reply_text
 
 
+def test_a_threat_to_stab_or_beat_up_the_child_is_checked_on_and_a_game_joke_is_not():
+    bullying = ranking(ask_cyberbullying=0.9, crisis=0.05)
+    for threat in (
+        "budak kelas sebelah cakap nak tikam aku esok lepas sekolah",
+        "they sent a photo of a parang in the class group and said they will beat up me",
+        "dorang ugut nk pukul aku ramai2 kat belakang kantin",
+    ):
+        risk = assess(threat, bullying, "ask_cyberbullying")
+        assert risk.level in ("concern", "danger") and risk.kind == "person", threat
+    joke = assess("kawan aku nak belasah aku kalau kalah fifa lagi haha", bullying, "out_of_scope")
+    assert joke.level == "none"
+
+
 def test_a_dose_for_a_fever_is_calm_in_every_language_and_a_whole_bottle_is_not():
     unsure = ranking(out_of_scope=0.9, crisis=0.1)
     for dose in (
