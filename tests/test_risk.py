@@ -528,6 +528,19 @@ def test_a_threat_to_stab_or_beat_up_the_child_is_checked_on_and_a_game_joke_is_
     assert joke.level == "none"
 
 
+def test_a_tamil_child_hurt_at_home_is_checked_on_and_a_mother_making_dosa_is_not():
+    unsure = ranking(out_of_scope=0.6, crisis=0.1)
+    for hurt in (
+        "அப்பா குடிச்சிட்டு வந்து பெல்ட்டால அடிக்கிறாரு",
+        "சித்தி எனக்கு மூணு நாளா சாப்பாடு தரல",
+        "அம்மா கோபத்துல கம்பியால என் கையில சுடுறாங்க",
+    ):
+        risk = assess(hurt, unsure, "out_of_scope")
+        assert risk.level in ("concern", "danger") and "hurt_at_home" in risk.signals, hurt
+    for everyday in ("அம்மா தோசை சுடுறாங்க, வாசனை சூப்பர்", "அப்பா அடிக்கடி outstation போவாரு"):
+        assert assess(everyday, unsure, "out_of_scope").level == "none", everyday
+
+
 def test_a_dose_for_a_fever_is_calm_in_every_language_and_a_whole_bottle_is_not():
     unsure = ranking(out_of_scope=0.9, crisis=0.1)
     for dose in (
