@@ -515,30 +515,36 @@ async def test_a_familys_baby_photo_gets_an_answer_about_privacy_not_abuse(assis
     assert words in turn.reply_text and "15999" in turn.reply_text
 
 
-def test_a_threat_to_stab_or_beat_up_the_child_is_checked_on_and_a_game_joke_is_not():
-    bullying = ranking(ask_cyberbullying=0.9, crisis=0.05)
-    for threat in (
-        "budak kelas sebelah cakap nak tikam aku esok lepas sekolah",
-        "they sent a photo of a parang in the class group and said they will beat up me",
-        "dorang ugut nk pukul aku ramai2 kat belakang kantin",
-    ):
-        risk = assess(threat, bullying, "ask_cyberbullying")
-        assert risk.level in ("concern", "danger") and risk.kind == "person", threat
-    joke = assess("kawan aku nak belasah aku kalau kalah fifa lagi haha", bullying, "out_of_scope")
-    assert joke.level == "none"
-
-
-def test_a_tamil_child_hurt_at_home_is_checked_on_and_a_mother_making_dosa_is_not():
-    unsure = ranking(out_of_scope=0.6, crisis=0.1)
-    for hurt in (
-        "அப்பா குடிச்சிட்டு வந்து பெல்ட்டால அடிக்கிறாரு",
-        "சித்தி எனக்கு மூணு நாளா சாப்பாடு தரல",
-        "அம்மா கோபத்துல கம்பியால என் கையில சுடுறாங்க",
-    ):
-        risk = assess(hurt, unsure, "out_of_scope")
-        assert risk.level in ("concern", "danger") and "hurt_at_home" in risk.signals, hurt
-    for everyday in ("அம்மா தோசை சுடுறாங்க, வாசனை சூப்பர்", "அப்பா அடிக்கடி outstation போவாரு"):
-        assert assess(everyday, unsure, "out_of_scope").level == "none", everyday
+@pytest.mark.parametrize(
+    ("danger", "everyday", "signal"),
+    [
+        (  # a threat to stab or beat the child up, or a weapon sent with it; a game joke
+            (
+                "budak kelas sebelah cakap nak tikam aku esok lepas sekolah",
+                "they sent a photo of a parang in the class group and said they will beat up me",
+                "dorang ugut nk pukul aku ramai2 kat belakang kantin",
+            ),
+            ("kawan aku nak belasah aku kalau kalah fifa lagi haha",),
+            "violence_threat",
+        ),
+        (  # Tamil: a household adult hurting the child; a mother making dosa, a father often away
+            (
+                "அப்பா குடிச்சிட்டு வந்து பெல்ட்டால அடிக்கிறாரு",
+                "சித்தி எனக்கு மூணு நாளா சாப்பாடு தரல",
+                "அம்மா கோபத்துல கம்பியால என் கையில சுடுறாங்க",
+            ),
+            ("அம்மா தோசை சுடுறாங்க, வாசனை சூப்பர்", "அப்பா அடிக்கடி outstation போவாரு"),
+            "hurt_at_home",
+        ),
+    ],
+)
+def test_harm_from_a_person_is_checked_on_and_its_everyday_twin_is_not(danger, everyday, signal):
+    unsure = ranking(ask_cyberbullying=0.6, out_of_scope=0.3, crisis=0.05)
+    for text in danger:
+        risk = assess(text, unsure, "ask_cyberbullying")
+        assert risk.level in ("concern", "danger") and signal in risk.signals, text
+    for text in everyday:
+        assert assess(text, unsure, "out_of_scope").level == "none", text
 
 
 def test_a_dose_for_a_fever_is_calm_in_every_language_and_a_whole_bottle_is_not():
