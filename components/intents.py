@@ -23,7 +23,7 @@ def lowered_intent(ranking: list[dict], answered: bool = False) -> str:
 
 def best_everyday(ranking: list[dict]) -> str:
     """The best-ranked intent that is not a safety intent (`out_of_scope` when none is ranked):
-    where the safety net sends a disclosure it lowers, in the bot and in the offline studies."""
+    where a lowered disclosure goes when its reading has no answer of its own."""
     return next(
         (str(r["name"]) for r in ranking if r.get("name") not in SAFETY_INTENTS), "out_of_scope"
     )
