@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import is_adult_helper
 from actions.safety import when_buddy_bear_closed
 
 LANGUAGES = ("en", "ms", "zh", "ta")
@@ -61,12 +62,15 @@ class ActionFallback(Action):
 # The everyday answers the safety net may name for a message (`answer:` of a guard in
 # components/safety_patterns.yml); anything else gets the ordinary out-of-scope reply.
 EVERYDAY_ANSWERS = frozenset({"utter_scam", "utter_family_photo"})
+# The wording of an everyday answer for a parent or carer writing about their child.
+PARENT_ANSWERS = {"utter_scam": "utter_scam_parent"}
 
 
 class ActionOutOfScope(Action):
     """An everyday message. When the safety net read it as a scam or a hacked account with no
     picture, or as a family's baby or bath photo (it sets `everyday_answer`), the answer for
-    that; otherwise the ordinary reply that keeps 15999 and 999 in its first bubble."""
+    that (the scam answer in a parent's words when a parent writes); otherwise the ordinary
+    reply that keeps 15999 and 999 in its first bubble."""
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -76,5 +80,7 @@ class ActionOutOfScope(Action):
     ) -> List[Dict[str, Any]]:
         answer = (tracker.latest_message or {}).get("everyday_answer")
         response = answer if answer in EVERYDAY_ANSWERS else "utter_out_of_scope"
+        if response in PARENT_ANSWERS and is_adult_helper(tracker):
+            response = PARENT_ANSWERS[response]  # a parent asks about their child
         dispatcher.utter_message(response=response)
         return []

@@ -29,7 +29,13 @@ from actions.guidance import (
     ActionParentGuidance,
     ActionReport,
 )
-from actions.menu import EVERYDAY_ANSWERS, ActionChangeLanguage, ActionFallback, ActionOutOfScope
+from actions.menu import (
+    EVERYDAY_ANSWERS,
+    PARENT_ANSWERS,
+    ActionChangeLanguage,
+    ActionFallback,
+    ActionOutOfScope,
+)
 from actions.privacy import ActionForgetMe
 from actions.referrals import directory
 from actions.safety import (
@@ -503,11 +509,32 @@ async def test_an_everyday_message_gets_the_answer_the_safety_net_named(answer, 
         assert "fair to ask" in text and "private family chat" in text
 
 
+@pytest.mark.parametrize("lang", ["en", "ms", "zh", "ta"])
+async def test_a_parent_gets_the_scam_answer_written_to_a_parent(lang):
+    """A parent ("anak saya bagi kod TAC kat orang yang call") is told what to do with their
+    child (997, no blame on the child), not addressed as the child ("tell a parent")."""
+    tracker = make_tracker(
+        lang=lang, mode="parent", intent="out_of_scope", text="anak saya bagi kod TAC"
+    )
+    tracker.latest_message["everyday_answer"] = "utter_scam"
+    messages, _ = await run(ActionOutOfScope(), tracker)
+    assert names(messages) == ["utter_scam_parent"]
+    text = all_text(messages)
+    assert "997" in text and "15999" in text and "999" in text.replace("15999", "")
+    assert "/disclose_sextortion" in [b["payload"] for b in messages[0]["buttons"]]
+    if lang == "en":
+        assert "not your child's fault" in text and "tell a parent" not in text
+    if lang == "ms":
+        assert "anak anda" in text and "beritahu ibu bapa" not in text
+
+
 def test_every_answer_a_guard_names_is_a_response_the_action_gives():
     from components.safety_net import default_patterns
 
     named = {g.answer for g in default_patterns().guards if g.answer}
     assert named and named <= EVERYDAY_ANSWERS <= set(DOMAIN["responses"])
+    assert set(PARENT_ANSWERS) <= EVERYDAY_ANSWERS
+    assert set(PARENT_ANSWERS.values()) <= set(DOMAIN["responses"])
 
 
 def test_buddy_bears_hours_are_shown_wherever_its_number_is():
