@@ -3,7 +3,7 @@ tests/data/blind/set3/).
 
 Those sets were written from situations and personas by writers who never saw the training
 data, and nothing is tuned on them. The floors in quality.yml's `blind` and `blind_set3` to
-`blind_set18` sections sit just below what the committed model measured, so a change that
+`blind_set19` sections sit just below what the committed model measured, so a change that
 makes Jaga miss more children in danger, or raise more false alarms, fails `make test`.
 `python -m tools.blind_eval` prints the same figures.
 """

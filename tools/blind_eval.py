@@ -14,7 +14,7 @@ actions), each in a fresh conversation, and scores the reply a child would read:
 
 These sets were written blind, from situations and personas, by writers who never saw the
 training data, and are frozen: nothing is ever trained or tuned on them (`check_data` refuses
-any overlap). `quality.yml`'s `blind` and `blind_set3` to `blind_set18` sections gate the figures
+any overlap). `quality.yml`'s `blind` and `blind_set3` to `blind_set19` sections gate the figures
 in `make test`.
 
 `--real-text FILE [FILE ...]` also measures false alarms on plain-text files of real everyday
@@ -57,6 +57,7 @@ BLIND_SETS: dict[str, Path] = {
     "blind_set16": BLIND_DIR / "set16",
     "blind_set17": BLIND_DIR / "set17",
     "blind_set18": BLIND_DIR / "set18",
+    "blind_set19": BLIND_DIR / "set19",
 }
 HELP_NUMBERS = ("999", "15999")
 # What counts as the right path for each category of the blind sets.
