@@ -1,8 +1,8 @@
-"""The gate on what a child sees, measured on the frozen blind sets (tests/data/blind/, set 3 in
-tests/data/blind/set3/).
+"""The gate on what a child sees, measured on the frozen blind sets (tests/data/blind/set13/
+onwards; sets 1 to 12 are training data since the eighteenth round).
 
 Those sets were written from situations and personas by writers who never saw the training
-data, and nothing is tuned on them. The floors in quality.yml's `blind` and `blind_set3` to
+data, and nothing is trained on them. The floors in quality.yml's `blind_set13` to
 `blind_set19` sections sit just below what the committed model measured, so a change that
 makes Jaga miss more children in danger, or raise more false alarms, fails `make test`.
 `python -m tools.blind_eval` prints the same figures.
@@ -29,7 +29,7 @@ def reports(rasa_backend) -> tuple[dict, list[str]]:
 
 @pytest.fixture(scope="module")
 def report(reports) -> dict:
-    return reports[0]["blind"]
+    return reports[0][min(blind_eval.BLIND_SETS)]  # the oldest set kept
 
 
 def test_every_blind_set_has_a_gate():

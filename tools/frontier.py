@@ -23,9 +23,10 @@ Each is scored through tools/model_compare.py's copy of the rest of the NLU chai
 safety net, risk level) with risk.yml's weights and with the model's probability weighed
 more (crisis 1.0 or 1.2, the other safety intents 0.35), so candidates can be compared at the
 same crisis recall. Scored as tools/blind_eval.py scores a reply, on the development blind
-sets (4 up to the newest), the older ones (1 to 3), a real-text file, and with `--blind` the
-newest frozen set, which nothing here is chosen on (the tenth round's figures were taken with
-sets 4 to 9 and set 10 as the newest). Takes 10-15 minutes on 2 cores.
+sets (every kept set older than the newest; sets 1 to 12 are training data since the
+eighteenth round), a real-text file, and with `--blind` the newest frozen set, which nothing
+here is chosen on (the tenth round's figures were taken with sets 4 to 9 and set 10 as the
+newest). Takes 10-15 minutes on 2 cores.
 docs/model-choice.md has the figures and the decision.
 """
 
@@ -52,11 +53,12 @@ from tools.model_compare import (
     vectorizers,
 )
 
-# The newest frozen set is never chosen on; every numbered set from 4 up to it is development.
-NEWEST = max(int(name.removeprefix("blind_set")) for name in BLIND_SETS if name[-1].isdigit())
-DEV_SETS = tuple(f"blind_set{i}" for i in range(4, NEWEST))
-OLD_SETS = ("blind", "blind_set3")
+# The newest frozen set is never chosen on; every older one still kept as a set (13 onwards:
+# sets 1 to 12 are training data now) is development.
+NEWEST = max(int(name.removeprefix("blind_set")) for name in BLIND_SETS)
 NEW_SET = f"blind_set{NEWEST}"
+DEV_SETS = tuple(name for name in BLIND_SETS if name != NEW_SET)
+OLDEST = min(int(name.removeprefix("blind_set")) for name in DEV_SETS)
 OOS = "out_of_scope"
 SPLIT = CLASS_SPLIT  # out_of_scope#3: the fourth cluster of everyday talk
 RISK_WEIGHTS = ((None, None), (1.0, 0.35), (1.2, 0.35))  # None: risk.yml's own
@@ -178,7 +180,7 @@ def run(real_text: Path | None, blind: bool, hows: Sequence[str]) -> None:
     training = [e for e in load_training_data() if e.text]
     texts, labels = [e.text for e in training], np.asarray([e.label for e in training])
     near = np.asarray([e.label == OOS and Path(e.source).name in LOOKALIKE_FILES for e in training])
-    groups = {f"sets 4-{NEWEST - 1}": load_items(DEV_SETS), "sets 1-3": load_items(OLD_SETS)}
+    groups = {f"sets {OLDEST}-{NEWEST - 1}": load_items(DEV_SETS)}
     if real_text:
         groups["real text"] = [{"text": t} for t in read_lines(real_text)]
     if blind:

@@ -15,7 +15,7 @@ tools/blind_eval.py scores it:
 
 Development sets (tuning allowed): tests/data/safety_set.yml, safety_blind.yml and the
 held-out set (its bullying and safety messages count as positives, the rest as ordinary
-messages). The frozen blind sets (tests/data/blind/) are scored last, for the final
+messages). The newest frozen blind set (tests/data/blind/) is scored last, for the final
 comparison only: nothing here is tuned on them, and no text of theirs is printed.
 
 Candidates: (a) the pipeline's LR on word 1-2 + char_wb 2-5 n-grams (the baseline), (a')
@@ -41,7 +41,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from components.intents import SAFETY_INTENTS, lowered_intent
-from tools.blind_eval import ACCEPT, load_blind
+from tools.blind_eval import ACCEPT, BLIND_SETS, blind_files, load_blind
 from tools.nlu_eval import (
     FALLBACK_INTENT,
     ROOT,
@@ -154,9 +154,11 @@ def dev_sets() -> list[EvalSet]:
 
 
 def blind_set() -> EvalSet:
-    data = load_blind()
+    """The newest frozen blind set."""
+    newest = max(BLIND_SETS, key=lambda name: int(name.removeprefix("blind_set")))
+    data = load_blind(blind_files(BLIND_SETS[newest]))
     return EvalSet(
-        "tests/data/blind/ (frozen)",
+        f"tests/data/blind/{BLIND_SETS[newest].name}/ (frozen)",
         [p["text"] for p in data["positives"]],
         [p["category"] for p in data["positives"]],
         [n["text"] for n in data["negatives"]],
