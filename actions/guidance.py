@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import is_adult_helper, send_referrals, user_mode
+from actions.menu import everyday_answer
 from actions.topics import button_topic, clear_topic, words_topic
 
 # Parent guidance topics (the `topic` entity of the parent menu's buttons) and their answers.
@@ -26,6 +27,9 @@ EDUCATOR_TOPICS = {
     "classroom_ages": "utter_educator_ages",
 }
 REPORT_TOPICS = ("telegram", "after")
+# The safety net's everyday answers a reporting question may get instead of the reporting
+# steps: a scam or a hacked account ("he wants rm40 to give my account back, how do I report").
+REPORT_ANSWERS = frozenset({"utter_scam"})
 CYBERBULLYING_TOPICS = (
     "bystander",
     "i_bullied",
@@ -90,12 +94,19 @@ class ActionLaw(Action):
 
 
 class ActionReport(Action):
+    """How to report; a scam or a hacked account the safety net read gets the scam answer
+    (997, Cyber999, not your fault, a button to the sextortion path) instead."""
+
     def name(self) -> str:
         return "action_report"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        scam = everyday_answer(tracker, REPORT_ANSWERS)
+        if scam:  # a scam or a hacked account the safety net read: 997, Cyber999, no blame
+            dispatcher.utter_message(response=scam)
+            return clear_topic(tracker)
         topic = button_topic(tracker) or words_topic(tracker, "report")
         if topic == "after":
             parent = "_parent" if is_adult_helper(tracker) else ""

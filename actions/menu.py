@@ -78,9 +78,16 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        answer = (tracker.latest_message or {}).get("everyday_answer")
-        response = answer if answer in EVERYDAY_ANSWERS else "utter_out_of_scope"
-        if response in PARENT_ANSWERS and is_adult_helper(tracker):
-            response = PARENT_ANSWERS[response]  # a parent asks about their child
-        dispatcher.utter_message(response=response)
+        dispatcher.utter_message(response=everyday_answer(tracker) or "utter_out_of_scope")
         return []
+
+
+def everyday_answer(tracker: Tracker, allowed: frozenset[str] = EVERYDAY_ANSWERS) -> str | None:
+    """The answer the safety net named for the latest message (`everyday_answer`), if the
+    caller gives that answer, in a parent's words when a parent writes; else None."""
+    answer = (tracker.latest_message or {}).get("everyday_answer")
+    if answer not in allowed:
+        return None
+    if answer in PARENT_ANSWERS and is_adult_helper(tracker):
+        return PARENT_ANSWERS[answer]  # a parent asks about their child
+    return str(answer)

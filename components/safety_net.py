@@ -54,6 +54,10 @@ PRIORITY: Dict[str, int] = {name: len(CATEGORIES) - i for i, name in enumerate(C
 # The model's confidence in a disclosure above which only a crisis pattern may replace it.
 SURE_DISCLOSURE = 0.5
 
+# Intents whose message may carry a guard's everyday answer (`answer:`): everyday talk, and a
+# question about reporting ("someone hacked my account and wants rm40, how do I report him").
+ANSWERED_INTENTS = frozenset({"out_of_scope", "ask_report"})
+
 # The model's confidence that a message is everyday talk (out_of_scope) or a plain question
 # (see EVERYDAY_OR_QUESTION) above which a pattern that is not `strong` does not overrule it:
 # "aku mati 5 kali dalam game", "mak aku post gambar aku mandi masa baby", "the hacker wants
@@ -702,9 +706,10 @@ class SafetyNet(MessageRule):
         self._name_everyday_answer(message, text)
 
     def _name_everyday_answer(self, message: Message, text: str) -> None:
-        """An everyday message that a guard with an `answer` reads (a scam, a hacked account
-        with no picture) is marked with that answer, which action_out_of_scope gives."""
-        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != "out_of_scope":
+        """An everyday message, or a question about reporting, that a guard with an `answer`
+        reads (a scam, a hacked account with no picture) is marked with that answer, which
+        action_out_of_scope and action_report give."""
+        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in ANSWERED_INTENTS:
             return
         try:
             answer = self.patterns.everyday_answer(text)

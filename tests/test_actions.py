@@ -528,6 +528,26 @@ async def test_a_parent_gets_the_scam_answer_written_to_a_parent(lang):
         assert "anak anda" in text and "beritahu ibu bapa" not in text
 
 
+@pytest.mark.parametrize(
+    ("answer", "mode", "response"),
+    [
+        ("utter_scam", None, "utter_scam"),
+        ("utter_scam", "parent", "utter_scam_parent"),
+        ("utter_family_photo", None, "utter_report_how"),
+        (None, None, "utter_report_how"),
+    ],
+)
+async def test_a_reporting_question_about_a_scam_gets_the_scam_answer(answer, mode, response):
+    """A scam told as a reporting question ("he wants rm40, how do I report him"): 997 and the
+    sextortion button, not the general reporting steps; other reporting questions unchanged."""
+    tracker = make_tracker(mode=mode, intent="ask_report", text="how do i report him")
+    tracker.latest_message["everyday_answer"] = answer
+    messages, _ = await run(ActionReport(), tracker)
+    assert names(messages)[0] == response
+    if response.startswith("utter_scam"):
+        assert names(messages) == [response] and "997" in all_text(messages)
+
+
 def test_every_answer_a_guard_names_is_a_response_the_action_gives():
     from components.safety_net import default_patterns
 

@@ -492,11 +492,15 @@ async def test_an_everyday_reading_gets_an_everyday_reply_and_the_danger_beside_
     [
         "i paid rm120 to a seller for photocards and she blocked me, can i get my money back",
         "akaun ml aku kena hack, dia minta rm50 baru nak pulangkan",
+        # told as a question about reporting: the scam answer, not the general reporting steps
+        "someone hacked my free fire account and wants rm40 to return it",
+        "how do i report a scammer who took my rm40 on shopee",
     ],
 )
 async def test_a_scam_gets_the_scam_answer_with_a_way_to_the_sextortion_path(assistant, text):
     turn = await assistant.respond(new_user(), text)
-    assert turn.intent == "out_of_scope" and turn.risk is None, (turn.intent, turn.risk)
+    assert turn.intent in ("out_of_scope", "ask_report"), turn.intent
+    assert turn.risk is None, turn.risk
     assert "997" in turn.reply_text and "15999" in turn.reply_text
     payloads = [b.payload for r in turn.replies for b in r.buttons]
     assert "/disclose_sextortion" in payloads, payloads
