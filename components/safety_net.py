@@ -10,8 +10,9 @@ disclosure (never crisis) the model chose, in a message that itself gives the ev
 (an `everyday reading`, a guard with `lowers_model: true`: "he'll post my snoring video unless I
 buy him boba 😂"; "no photos, just my game account"), with no word that could make it a danger.
 A guard may also name the answer for its reading (`answer: utter_scam`): a message it reads,
-lowered or already everyday talk, is marked `everyday_answer`, and action_out_of_scope gives
-that answer (a scam or a hacked account with no picture) instead of the ordinary reply.
+lowered, already everyday talk or a question about reporting, is marked `everyday_answer`, and
+action_out_of_scope (or action_report) gives that answer (a scam or a hacked account with no
+picture) instead of the ordinary reply (or the reporting steps).
 
 `classify(text)` is the pure function behind it: no Rasa needed, so tests and tools use it too.
 """
@@ -145,8 +146,9 @@ class GuardEntry:
     # An everyday reading the message states itself ("a video of me snoring, he wants boba"):
     # it also lowers the MODEL's choice of these categories, not only the net's weak matches.
     lowers_model: bool = False
-    # The response that answers this reading (`answer: utter_scam`): a message it reads is
-    # lowered to `out_of_scope`, and action_out_of_scope gives this answer instead.
+    # The response that answers this reading (`answer: utter_scam`): a disclosure it reads is
+    # lowered to `out_of_scope`, and action_out_of_scope (or action_report, for a question
+    # about reporting) gives this answer instead.
     answer: str | None = None
 
 
