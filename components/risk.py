@@ -84,12 +84,15 @@ class RiskConfig:
     remember_turns: int
     escalate_intents: frozenset
     signals: List[Signal] = field(default_factory=list)
+    lone_max_crisis: float = 0.0  # below this crisis probability, one signal of
+    lone_groups: frozenset = frozenset()  # these groups alone is no check-in
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<risk>") -> RiskConfig:
         try:
             weights, thresholds = data["weights"], data["thresholds"]
             conversation = data.get("conversation") or {}
+            lone = data.get("lone_signal") or {}
             signals = []
             for name, group in (data.get("signals") or {}).items():
                 body = "|".join(f"(?:{p})" for p in group["patterns"])
@@ -107,10 +110,14 @@ class RiskConfig:
                 remember_turns=int(conversation.get("remember_turns", 6)),
                 escalate_intents=frozenset(conversation.get("escalate_intents") or ()),
                 signals=signals,
+                lone_max_crisis=float(lone.get("max_crisis_probability", 0.0)),
+                lone_groups=frozenset(lone.get("groups") or ()),
             )
         except (KeyError, TypeError, ValueError, re.error) as error:
             raise RiskConfigError(f"{source}: {type(error).__name__}: {error}") from None
         names = {s.name for s in signals}
+        for other in sorted(config.lone_groups - names):
+            raise RiskConfigError(f"{source}: lone_signal: {other!r}: no such signal")
         for signal in signals:
             for other in signal.unless:
                 if other not in names:
@@ -186,11 +193,21 @@ def _assess_form(
         level = "danger"
     elif score >= config.danger:
         level = "danger"
-    elif score >= config.concern:
+    elif score >= config.concern and not _lone_signal(found, probs, config):
         level = "concern"
     else:
         level = "none"
     return Risk(level, max(0.0, score), kind, tuple(s.name for s in found))
+
+
+def _lone_signal(found: Sequence[Signal], probs: Dict[str, float], config: RiskConfig) -> bool:
+    """One circumstantial signal alone, in a message the model reads as everyday."""
+    raising = [s for s in found if s.weight > 0]
+    return (
+        len(raising) == 1
+        and raising[0].name in config.lone_groups
+        and probs.get("crisis", 0.0) < config.lone_max_crisis
+    )
 
 
 def conversation_level(

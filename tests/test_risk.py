@@ -295,6 +295,46 @@ def test_a_last_post_and_giving_things_away_together_get_a_check_in():
     assert assess(parent, ranking(ask_parent_guidance=0.9)).level in ("concern", "danger")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "esok ujian ikatan pengakap, i need tali panjang 2 meter. kedai mana buka lewat",
+        "sorting my grandpa's pills into a box for the week, he keeps forgetting",
+        "cikgu suruh bawa tali untuk tarik tali masa hari sukan",
+    ],
+)
+def test_one_circumstantial_word_the_model_reads_as_everyday_is_no_check_in(text):
+    everyday = ranking(out_of_scope=0.97, crisis=0.03)
+    assert assess(text, everyday, "out_of_scope").level == "none"
+    # the model's doubt still makes the same words a check-in
+    doubt = ranking(out_of_scope=0.6, crisis=0.3)
+    assert assess(text, doubt, "out_of_scope").level in ("concern", "danger")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i have the rope ready tonight",  # a method and a time: two signals
+        "i want to die",  # distress tells of harm itself: alone, still a check-in
+        "my stepdad hits me with his belt",  # so does harm at home
+    ],
+)
+def test_two_signals_or_harm_told_plainly_still_get_a_check_in_when_the_model_misses(text):
+    everyday = ranking(out_of_scope=0.97, crisis=0.03)
+    assert assess(text, everyday, "out_of_scope").level in ("concern", "danger")
+
+
+def test_a_lone_signal_group_that_does_not_exist_is_a_config_error():
+    data = {
+        "weights": {"crisis_probability": 1, "safety_probability": 0.3, "signal_cap": 1},
+        "thresholds": {"danger": 0.8, "concern": 0.4},
+        "lone_signal": {"max_crisis_probability": 0.1, "groups": ["nope"]},
+        "signals": {"method": {"weight": 0.45, "patterns": ["rope"]}},
+    }
+    with pytest.raises(RiskConfigError, match="nope"):
+        RiskConfig.from_dict(data)
+
+
 def test_an_unless_naming_no_signal_is_a_config_error():
     data = {
         "weights": {"crisis_probability": 1, "safety_probability": 0.3, "signal_cap": 1},

@@ -499,7 +499,9 @@ def main(argv: list[str] | None = None) -> int:
         print(blind_eval.format_report(one))
     print(
         f"  risk levels (components/risk.yml): concern at {risk.concern}, danger at "
-        f"{risk.danger}; earlier distress remembered for {risk.remember_turns} turns"
+        f"{risk.danger}; earlier distress remembered for {risk.remember_turns} turns; one "
+        f"circumstantial signal alone is no check-in below a crisis probability of "
+        f"{risk.lone_max_crisis}"
     )
     failures = report["quality"]["failures"] + blind_failures
     for failure in failures:
