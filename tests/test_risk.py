@@ -324,6 +324,20 @@ def test_two_signals_or_harm_told_plainly_still_get_a_check_in_when_the_model_mi
     assert assess(text, everyday, "out_of_scope").level in ("concern", "danger")
 
 
+@pytest.mark.parametrize(
+    ("in_a_game", "for_real"),
+    [
+        ("abang aku nak belasah aku kalau kalah fifa haha", "abang aku nak belasah aku"),
+        ("abang aku pukul aku main FIFA 5-0, malu gila", "abang aku pukul aku, malu gila"),
+        ("ayah aku selalu belasah aku main chess", "ayah pukul aku sebab kalah main chess"),
+    ],
+)
+def test_being_beaten_at_a_game_is_not_being_beaten(in_a_game, for_real):
+    everyday = ranking(out_of_scope=0.99)
+    assert assess(in_a_game, everyday, "out_of_scope").level == "none"
+    assert assess(for_real, everyday, "out_of_scope").level in ("concern", "danger")
+
+
 def test_a_lone_signal_group_that_does_not_exist_is_a_config_error():
     data = {
         "weights": {"crisis_probability": 1, "safety_probability": 0.3, "signal_cap": 1},
