@@ -70,6 +70,14 @@ def test_project_directory_loads_and_covers_every_topic():
         assert required in book.services
 
 
+def test_every_service_is_offered_under_some_topic():
+    # A service no topic lists is never shown: the scam line (997) once was.
+    book = directory()
+    offered = {service for listed in book.topics.values() for service in listed}
+    assert set(book.services) - offered == set()
+    assert "nsrc" in book.topics["report"]
+
+
 def test_every_service_has_a_source_url_and_the_facts_check_date():
     for service in directory().services.values():
         assert service.source.startswith(("http://", "https://")), service.id
