@@ -150,6 +150,10 @@ class GuardEntry:
     # lowered to `out_of_scope`, and action_out_of_scope (or action_report, for a question
     # about reporting) gives this answer instead.
     answer: str | None = None
+    # What the message must also say for the answer to fit (`answer_if`): the scam answer only
+    # where money, a payment, a code or a hacked account is named, not for "which shop opens
+    # late". Without it, the guard's reading is answered whenever it matches.
+    answer_if: Pattern[str] | None = None
 
 
 class PatternSet:
@@ -237,6 +241,13 @@ class PatternSet:
                     f"{where} ({entry_id}): `answer` must name a response (utter_...) of a "
                     "guard with `lowers_model: true`"
                 )
+            answer_if = None
+            if raw.get("answer_if") is not None:
+                if answer is None:
+                    raise PatternFileError(
+                        f"{where} ({entry_id}): `answer_if` needs an `answer` it conditions"
+                    )
+                answer_if, _ = self._compile(raw["answer_if"], f"{where} ({entry_id}) answer_if")
             self.guards.append(
                 GuardEntry(
                     id=entry_id,
@@ -248,6 +259,7 @@ class PatternSet:
                     not_examples=self._texts(raw, "not", where, entry_id),
                     lowers_model=lowers,
                     answer=answer,
+                    answer_if=answer_if,
                 )
             )
         # Prefilter: a pattern is only tried when the message has a word beginning with one
@@ -434,17 +446,35 @@ class PatternSet:
                 return guard.id
         return None
 
-    def answer_of(self, reading: str | None) -> str | None:
-        """The response a reading (a guard id) names as its answer, or None."""
-        return next((g.answer for g in self.guards if g.id == reading), None)
+    def answer_of(self, reading: str | None, text: Any = None) -> str | None:
+        """The response a reading (a guard id) names as its answer for this message, or None
+        (a guard's `answer_if` must match the message too, when the message is given)."""
+        guard = next((g for g in self.guards if g.id == reading), None)
+        if guard is None or guard.answer is None:
+            return None
+        if text is not None and not self._answer_fits(guard, matching_forms(text)):
+            return None
+        return guard.answer
 
     def everyday_answer(self, text: Any) -> str | None:
-        """The answer of the first guard with an `answer` that the message matches, or None."""
+        """The answer of the first guard with an `answer` that the message matches (and its
+        `answer_if`), or None."""
         guards = [g for g in self.guards if g.answer]
         if not guards:
             return None
         forms = matching_forms(text)
-        return next((g.answer for g in guards if any(g.regex.search(f) for f in forms)), None)
+        return next(
+            (
+                g.answer
+                for g in guards
+                if any(g.regex.search(f) for f in forms) and self._answer_fits(g, forms)
+            ),
+            None,
+        )
+
+    @staticmethod
+    def _answer_fits(guard: GuardEntry, forms: Sequence[str]) -> bool:
+        return guard.answer_if is None or any(guard.answer_if.search(f) for f in forms)
 
     def _guarded_anywhere(self, category: str, forms: Sequence[str]) -> bool:
         return any(g.regex.search(f) for g in self._guards_by_category[category] for f in forms)
@@ -692,7 +722,8 @@ class SafetyNet(MessageRule):
             return
         if reading is None:
             return
-        new = lower_intent(message, answered=self.patterns.answer_of(reading) is not None)
+        answered = self.patterns.answer_of(reading, text) is not None
+        new = lower_intent(message, answered=answered)
         message.set(
             "safety_net",
             {"lowered": name, "reading": reading, "intent": new},

@@ -560,6 +560,13 @@ async def test_a_scam_gets_the_scam_answer_with_a_way_to_the_sextortion_path(ass
     assert "/disclose_sextortion" in payloads, payloads
 
 
+async def test_a_question_about_a_shop_is_not_answered_as_a_scam(assistant):
+    turn = await assistant.respond(new_user(), "aku perlukan tali 2 meter, kedai mana buka lewat")
+    assert turn.intent == "out_of_scope" and turn.risk is None, (turn.intent, turn.risk)
+    assert "997" not in turn.reply_text and "scam" not in turn.reply_text.lower()
+    assert "15999" in turn.reply_text
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [

@@ -728,6 +728,22 @@ def test_a_guards_answer_must_name_a_response_of_a_lowering_guard():
     assert ok.answer_of("guard.x") == "utter_scam" and ok.everyday_answer("a") == "utter_scam"
 
 
+def test_a_guards_answer_if_conditions_its_answer_and_needs_an_answer():
+    base = "{id: guard.x, pattern: shop, examples: [shop], scope: message, lowers_model: true, "
+    base += "categories: [disclose_sextortion]"
+    ok = PatternSet(
+        yaml.safe_load(
+            f"categories: {{}}\nguards:\n  - {base}, answer: utter_scam, answer_if: paid}}\n"
+        )
+    )
+    assert ok.everyday_answer("which shop opens late") is None
+    assert ok.everyday_answer("paid the shop and got nothing") == "utter_scam"
+    assert ok.answer_of("guard.x", "which shop") is None
+    assert ok.answer_of("guard.x", "paid the shop") == "utter_scam"
+    with pytest.raises(PatternFileError, match="answer_if"):
+        PatternSet(yaml.safe_load(f"categories: {{}}\nguards:\n  - {base}, answer_if: paid}}\n"))
+
+
 @pytest.mark.parametrize(
     ("text", "answer"),
     [
@@ -740,6 +756,9 @@ def test_a_guards_answer_must_name_a_response_of_a_lowering_guard():
             "utter_family_photo",
         ),
         ("my uncle posted naked baby photos of my cousin in a telegram group", None),
+        # a shop is not a scam: no money, payment, code or hacked account named
+        ("esok ujian pengakap, aku perlukan tali 2 meter, kedai mana buka lewat", None),
+        ("my order from shopee hasn't arrived yet, is that normal", None),
     ],
 )
 def test_an_everyday_reading_names_its_answer_and_a_danger_never_does(text, answer):
