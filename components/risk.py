@@ -84,8 +84,9 @@ class RiskConfig:
     remember_turns: int
     escalate_intents: frozenset
     signals: List[Signal] = field(default_factory=list)
-    lone_max_crisis: float = 0.0  # below this crisis probability, one signal of
-    lone_groups: frozenset = frozenset()  # these groups alone is no check-in
+    # One signal of `lone_groups` alone is no check-in below this crisis probability.
+    lone_max_crisis: float = 0.0
+    lone_groups: frozenset = frozenset()
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<risk>") -> RiskConfig:
@@ -116,8 +117,9 @@ class RiskConfig:
         except (KeyError, TypeError, ValueError, re.error) as error:
             raise RiskConfigError(f"{source}: {type(error).__name__}: {error}") from None
         names = {s.name for s in signals}
-        for other in sorted(config.lone_groups - names):
-            raise RiskConfigError(f"{source}: lone_signal: {other!r}: no such signal")
+        unknown = sorted(config.lone_groups - names)
+        if unknown:
+            raise RiskConfigError(f"{source}: lone_signal: {unknown[0]!r}: no such signal")
         for signal in signals:
             for other in signal.unless:
                 if other not in names:
