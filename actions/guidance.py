@@ -104,7 +104,7 @@ class ActionReport(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         scam = everyday_answer(tracker, REPORT_ANSWERS)
-        if scam:  # a scam or a hacked account the safety net read: 997, Cyber999, no blame
+        if scam:
             dispatcher.utter_message(response=scam)
             return clear_topic(tracker)
         topic = button_topic(tracker) or words_topic(tracker, "report")

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from components.intents import CLASS_SPLIT
-from tools.blind_eval import BLIND_SETS, blind_files, load_blind
+from tools.blind_eval import BLIND_SETS, NEWEST_SET, blind_files, load_blind, set_number
 from tools.model_compare import (
     Outcome,
     PipelineText,
@@ -55,10 +55,10 @@ from tools.model_compare import (
 
 # The newest frozen set is never chosen on; every older one still kept as a set (13 onwards:
 # sets 1 to 12 are training data now) is development.
-NEWEST = max(int(name.removeprefix("blind_set")) for name in BLIND_SETS)
-NEW_SET = f"blind_set{NEWEST}"
+NEW_SET = NEWEST_SET
+NEWEST = set_number(NEW_SET)
 DEV_SETS = tuple(name for name in BLIND_SETS if name != NEW_SET)
-OLDEST = min(int(name.removeprefix("blind_set")) for name in DEV_SETS)
+OLDEST = min(set_number(name) for name in DEV_SETS)
 OOS = "out_of_scope"
 SPLIT = CLASS_SPLIT  # out_of_scope#3: the fourth cluster of everyday talk
 RISK_WEIGHTS = ((None, None), (1.0, 0.35), (1.2, 0.35))  # None: risk.yml's own

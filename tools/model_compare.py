@@ -41,7 +41,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from components.intents import SAFETY_INTENTS, lowered_intent
-from tools.blind_eval import ACCEPT, BLIND_SETS, blind_files, load_blind
+from tools.blind_eval import ACCEPT, BLIND_SETS, NEWEST_SET, blind_files, load_blind
 from tools.nlu_eval import (
     FALLBACK_INTENT,
     ROOT,
@@ -155,10 +155,9 @@ def dev_sets() -> list[EvalSet]:
 
 def blind_set() -> EvalSet:
     """The newest frozen blind set."""
-    newest = max(BLIND_SETS, key=lambda name: int(name.removeprefix("blind_set")))
-    data = load_blind(blind_files(BLIND_SETS[newest]))
+    data = load_blind(blind_files(BLIND_SETS[NEWEST_SET]))
     return EvalSet(
-        f"tests/data/blind/{BLIND_SETS[newest].name}/ (frozen)",
+        f"tests/data/blind/{BLIND_SETS[NEWEST_SET].name}/ (frozen)",
         [p["text"] for p in data["positives"]],
         [p["category"] for p in data["positives"]],
         [n["text"] for n in data["negatives"]],
