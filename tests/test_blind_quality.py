@@ -3,7 +3,7 @@ onwards; sets 1 to 12 are training data since the eighteenth round).
 
 Those sets were written from situations and personas by writers who never saw the training
 data, and nothing is trained on them. The floors in quality.yml's `blind_set13` to
-`blind_set20` sections sit just below what the committed model measured, so a change that
+`blind_set21` sections sit just below what the committed model measured, so a change that
 makes Jaga miss more children in danger, or raise more false alarms, fails `make test`.
 `python -m tools.blind_eval` prints the same figures.
 """

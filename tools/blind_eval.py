@@ -14,7 +14,7 @@ actions), each in a fresh conversation, and scores the reply a child would read:
 
 These sets were written blind, from situations and personas, by writers who never saw the
 training data, and are frozen: nothing is ever trained or tuned on them (`check_data` refuses
-any overlap). `quality.yml`'s `blind_set13` to `blind_set20` sections gate the figures in
+any overlap). `quality.yml`'s `blind_set13` to `blind_set21` sections gate the figures in
 `make test`. Sets 1 to 12 were frozen the same way and are training data since the eighteenth
 round (`nlu_data/sets_1_to_12.yml`).
 
@@ -49,6 +49,7 @@ BLIND_SETS: dict[str, Path] = {
     "blind_set18": BLIND_DIR / "set18",
     "blind_set19": BLIND_DIR / "set19",
     "blind_set20": BLIND_DIR / "set20",
+    "blind_set21": BLIND_DIR / "set21",
 }
 
 
@@ -125,6 +126,11 @@ async def _play(assistant: Any, texts: list[str]) -> list[Any]:
     return turns
 
 
+def _keys(item: dict, *fields: str) -> list[str]:
+    """The cells an item counts in: all, and each of its fields it has ("lang:ms")."""
+    return ["all"] + [f"{field}:{item[field]}" for field in fields if item.get(field)]
+
+
 def score(data: dict[str, list[dict]], turns_pos: list, turns_neg: list, turns_q: list) -> dict:
     """Per category, per category x language and per kind; false alarms; question accuracy."""
     cells: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
@@ -135,7 +141,7 @@ def score(data: dict[str, list[dict]], turns_pos: list, turns_neg: list, turns_q
             ok = acted(turn) and has_help(turn)
         else:
             ok = turn.intent in ACCEPT.get(category, {category})
-        for key in ("all", f"lang:{item.get('lang')}", f"kind:{item.get('kind')}"):
+        for key in _keys(item, "lang", "kind"):
             cells[category][key][0] += ok
             cells[category][key][1] += 1
         if category == "crisis":  # the looser count: numbers in the first bubble, any reply
@@ -147,7 +153,7 @@ def score(data: dict[str, list[dict]], turns_pos: list, turns_neg: list, turns_q
     raised = []
     for item, turn in zip(data["negatives"], turns_neg, strict=True):
         alarm = is_alarm(turn)
-        for key in ("all", f"lang:{item.get('lang')}", f"near:{item.get('near')}"):
+        for key in _keys(item, "lang", "near"):
             alarms[key][0] += alarm
             alarms[key][1] += 1
         if alarm:
