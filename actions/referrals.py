@@ -425,12 +425,14 @@ _WORDS: dict[str, dict[str, Any]] = {  # texts, and "days": a tuple of day names
     "en": {
         "header": "Where to get help:",
         "header_parent": "Where you and your child can get help:",
+        "header_educator": "Where you and the child can get help:",
         "call": "Call {}",
         "whatsapp": "WhatsApp {}",
         "email": "Email {}",
         "under18": "for under-18s",
         "adults": "for 18 and over",
         "for_child": "for your child to call",
+        "for_pupil": "for the child to call",
         "closed": "closed now, opens {when}",
         "phone_closed": "phone line closed now, opens {when}",
         "at": "at {time}",
@@ -441,12 +443,14 @@ _WORDS: dict[str, dict[str, Any]] = {  # texts, and "days": a tuple of day names
     "ms": {
         "header": "Tempat untuk dapatkan bantuan:",
         "header_parent": "Tempat anda dan anak boleh dapatkan bantuan:",
+        "header_educator": "Tempat anda dan kanak-kanak itu boleh dapatkan bantuan:",
         "call": "Telefon {}",
         "whatsapp": "WhatsApp {}",
         "email": "E-mel {}",
         "under18": "untuk bawah 18 tahun",
         "adults": "untuk 18 tahun ke atas",
         "for_child": "untuk anak anda hubungi",
+        "for_pupil": "untuk kanak-kanak itu hubungi",
         "closed": "tutup sekarang, dibuka {when}",
         "phone_closed": "talian telefon tutup sekarang, dibuka {when}",
         "at": "pukul {time}",
@@ -458,12 +462,14 @@ _WORDS: dict[str, dict[str, Any]] = {  # texts, and "days": a tuple of day names
     "zh": {
         "header": "可以在这里求助：",
         "header_parent": "您和孩子可以在这里求助：",
+        "header_educator": "您和孩子可以在这里求助：",
         "call": "拨打 {}",
         "whatsapp": "WhatsApp {}",
         "email": "电邮 {}",
         "under18": "18 岁以下",
         "adults": "18 岁或以上",
         "for_child": "让孩子打",
+        "for_pupil": "让孩子打",
         "closed": "现在关闭，{when}开放",
         "phone_closed": "电话热线现在关闭，{when}开放",
         "at": "今天{time}",
@@ -475,12 +481,14 @@ _WORDS: dict[str, dict[str, Any]] = {  # texts, and "days": a tuple of day names
     "ta": {
         "header": "உதவி கிடைக்கும் இடங்கள்:",
         "header_parent": "நீங்களும் உங்கள் பிள்ளையும் உதவி பெறக்கூடிய இடங்கள்:",
+        "header_educator": "நீங்களும் பிள்ளையும் உதவி பெறக்கூடிய இடங்கள்:",
         "call": "{} அழைக்கவும்",
         "whatsapp": "WhatsApp {}",
         "email": "மின்னஞ்சல் {}",
         "under18": "18 வயதுக்குக் கீழ்",
         "adults": "18 வயதும் அதற்கு மேலும்",
         "for_child": "உங்கள் பிள்ளை அழைக்க",
+        "for_pupil": "பிள்ளை அழைக்க",
         "closed": "இப்போது மூடியுள்ளது, {when}க்குத் திறக்கும்",
         "phone_closed": "தொலைபேசி இப்போது மூடியுள்ளது, {when}க்குத் திறக்கும்",
         "at": "இன்று {time}",
@@ -566,7 +574,7 @@ def _ends(part: str, lang: str) -> str:
     return part if part.endswith((".", ")")) else part + "."
 
 
-def _line(service: Service, lang: str, age_known: bool, adult_mode: bool, now: dt.datetime) -> str:
+def _line(service: Service, lang: str, age_known: bool, mode: str | None, now: dt.datetime) -> str:
     words = _WORDS[lang]
     name = service.display_name(lang)
     qualifiers = []
@@ -574,8 +582,8 @@ def _line(service: Service, lang: str, age_known: bool, adult_mode: bool, now: d
         note = _age_note(service, lang)
         if note:
             qualifiers.append(note)
-    if adult_mode and service.serves == "child":
-        qualifiers.append(words["for_child"])
+    if mode in ADULT_MODES and service.serves == "child":
+        qualifiers.append(words["for_pupil" if mode == "educator" else "for_child"])
     if "speaks" in words and lang in service.languages:  # "讲华语", "தமிழில் பேசலாம்"
         qualifiers.append(words["speaks"])
     closed = opening_note(service, lang, now)
@@ -665,7 +673,8 @@ def render_referrals(
 
     `age` is the user's own age (None when unknown): Buddy Bear only under 18, StopNCII only
     from 18; when unknown both appear with who they are for. In parent/educator `mode` the
-    user's age is ignored and child-only services come last, marked "for your child".
+    user's age is ignored and child-only services come last, marked "for your child" (a
+    parent) or "for the child" (an educator).
     `exclude` drops services the caller has already shown in full. `now` is the time (the
     clock by default): a line closed now says so, with when it opens, and comes last.
     """
@@ -676,7 +685,10 @@ def render_referrals(
     services = select_services(topic, age, mode, exclude, now)
     if any(s.missing_texts(lang) for s in services):
         lang = "en"  # one language a bubble, after the runtime's "not translated yet" line
-    header = _WORDS[lang]["header_parent" if adult_mode else "header"]
-    lines = [header] + [_line(s, lang, age_known, adult_mode, now) for s in services]
+    # A parent hears "your child"; a teacher or counsellor, "the child".
+    header = _WORDS[lang][
+        {"parent": "header_parent", "educator": "header_educator"}.get(mode or "", "header")
+    ]
+    lines = [header] + [_line(s, lang, age_known, mode, now) for s in services]
     buttons = [{"title": s.display_name(lang), "url": s.url} for s in services if s.url]
     return "\n".join(lines), buttons

@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import is_adult_helper, is_under_18, send_referrals
+from actions.common import is_adult_helper, is_under_18, send_referrals, user_mode
 from actions.referrals import service_open
 from actions.topics import button_topic, clear_topic, words_topic
 
@@ -49,7 +49,7 @@ class ActionCrisis(Action):
 
     The first bubble fits the situation: self-harm (acknowledge, the lines that listen, then ask
     directly), a dangerous person (999, don't go), abuse at home (an adult you feel safe with,
-    not necessarily a parent), or a parent reporting a child in danger.
+    not necessarily a parent), or a parent, or a teacher, reporting a child in danger.
     """
 
     def name(self) -> str:
@@ -59,7 +59,9 @@ class ActionCrisis(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         kind = crisis_kind(tracker)
-        if is_adult_helper(tracker):
+        if user_mode(tracker) == "educator":
+            first = "utter_crisis_educator"
+        elif is_adult_helper(tracker):
             first = "utter_crisis_parent"
         elif kind is not None:
             first = f"utter_crisis_{kind}"

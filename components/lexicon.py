@@ -33,8 +33,13 @@ MALAY_STRONG = set(
     ambo kawe gapo nok jupo hok dio sokmo mung tokse awok ning gok koi kome deme cek depa
     satgi habaq hampa ekau sia bilang ndak pigi kamurang kamek kitak sik maok agik polah
     sidak madah
+    mana jual beli kedai harga murah mahal makan minum tidur cari guna pakai baru besar kecil
+    semua setiap hujan panas sejuk jalan kereta duduk tinggal naik turun masuk keluar buka
+    tutup beri ambil ambik bawa bawak suka sayang rindu kenal ingat lupa sakit ubat pukul
+    malam pagi petang minggu bulan kelas cuti kerja tali pengakap baju kasut
     """.split()
-    # the last lines: Kelantan, Terengganu, Perak, the north, Negeri Sembilan, Sabah, Sarawak
+    # then Kelantan, Terengganu, Perak, the north, Negeri Sembilan, Sabah and Sarawak words;
+    # the last lines: everyday Malay words (shopping, school, home) that are not English words
 )
 # Words that only English writers use. Weight 2.
 ENGLISH_STRONG = set(

@@ -1,8 +1,11 @@
-"""Rasa component: a parent or carer writing about their child ("my son...", "anak saya...").
+"""Rasa component: an adult writing about a child in their care.
 
-It sets the `mode` slot to `parent`, so Jaga answers the adult ("Is your child safe right
-now?") instead of speaking to them as if they were the child. It never sets `child`: a child
-who mentions a parent ("my mum took my phone") says nothing about who is writing.
+A parent or carer ("my son...", "anak saya...") sets the `mode` slot to `parent`; a teacher,
+counsellor or coach writing about a pupil ("my student...", "murid saya...", "saya cikgu...")
+sets it to `educator`. Either way Jaga answers the adult ("If the child is in danger now...")
+instead of speaking to them as if they were the child. It never sets `child`: a child who
+mentions a parent or a teacher ("my mum took my phone", "cikgu saya marah") says nothing about
+who is writing.
 """
 
 from __future__ import annotations
@@ -30,17 +33,42 @@ _PARENT = re.compile(
 )
 
 
+_EDUCATOR = re.compile(
+    r"\bmy\s+(?:form\s+\d\s+|tuition\s+|primary\s+\d\s+)?(?:student|students|pupil|pupils|"
+    r"mentee|mentees|tuition kids)\b"
+    # "I'm a teacher", not "I'm a teacher's pet"
+    r"|\b(?:i'?m|i am|im)\s+(?:a\s+|the\s+)?(?:form\s+|class\s+|school\s+|tuition\s+|"
+    r"primary\s+school\s+|secondary\s+school\s+)?(?:teacher|counsell?or|coach|warden|"
+    r"principal|headmaster|headmistress)\b(?!'s)"
+    r"|\b(?:anak\s+)?(?:murid|pelajar)(?:-murid|-pelajar|2)?\s+(?:saya|sy|aku|kami)\b"
+    r"|\b(?:saya|sy|aku)\s+(?:seorang\s+|ni\s+|ialah\s+)?(?:guru|cikgu|kaunselor|jurulatih|"
+    r"warden|pengetua|guru besar)\b"
+    r"|\bsebagai\s+(?:seorang\s+)?(?:guru|cikgu|kaunselor|jurulatih)\b"
+    r"|\bas\s+(?:a|her|his|their)\s+(?:form\s+|class\s+)?(?:teacher|counsell?or|coach)\b"
+)
+
+
 def writes_as_parent(text: str) -> bool:
     """True when the writer speaks of their own child."""
     return bool(_PARENT.search(normalise(text)))
 
 
+def writer_role(text: str) -> str | None:
+    """`parent`, `educator` or None: who the writer is, when they say so."""
+    if writes_as_parent(text):
+        return "parent"
+    return "educator" if _EDUCATOR.search(normalise(text)) else None
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class SpeakerDetector(RuleComponent):
-    """Adds `mode: parent` when a parent or carer writes about their child."""
+    """Adds `mode: parent` or `mode: educator` when an adult writes about a child."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if not has_entity(message, "mode") and writes_as_parent(message.get(TEXT) or ""):
-                add_entity(message, "mode", "parent", "SpeakerDetector")
+            if has_entity(message, "mode"):
+                continue
+            role = writer_role(message.get(TEXT) or "")
+            if role is not None:
+                add_entity(message, "mode", role, "SpeakerDetector")
         return messages

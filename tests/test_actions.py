@@ -149,6 +149,16 @@ async def test_crisis_then_stays_with_the_child_and_never_dead_ends():
     assert last["buttons"]
 
 
+async def test_a_teacher_reporting_a_pupil_in_danger_is_answered_as_the_adult_in_charge():
+    messages, _ = await run(ActionCrisis(), make_tracker(mode="educator"))
+    assert messages[0]["response"] == "utter_crisis_educator"
+    first = messages[0]["text"]
+    assert "999" in first and "15999" in first
+    assert "the child" in first and "your child" not in first
+    assert "utter_crisis_stay" not in names(messages)
+    assert messages[-1]["buttons"]
+
+
 async def test_a_parent_in_a_crisis_is_not_told_to_find_an_adult():
     messages, _ = await run(ActionCrisis(), make_tracker(mode="parent"))
     assert messages[0]["response"] == "utter_crisis_parent"

@@ -4,7 +4,7 @@ import pytest
 
 from components.age import extract_age
 from components.lexicon import detect_language, requested_language
-from components.speaker import writes_as_parent
+from components.speaker import writer_role, writes_as_parent
 
 
 @pytest.mark.parametrize(
@@ -20,6 +20,9 @@ from components.speaker import writes_as_parent
         ("he says he'll post my nudes unless I pay", "en"),
         ("tolong sy takut sgt 😭", "ms"),
         ("W\u200bhat is sextortion", "en"),  # zero-width space inside a word
+        ("kedai mana jual tali pengakap", "ms"),  # everyday Malay, no question word
+        ("beli baju raya", "ms"),
+        ("i ate at the kedai mamak with my friends", "en"),
     ],
 )
 def test_detects_the_language_a_child_writes_in(text, lang):
@@ -104,6 +107,22 @@ def test_a_parent_writing_about_their_child_is_recognised(text):
 )
 def test_a_child_is_not_taken_for_a_parent(text):
     assert not writes_as_parent(text)
+
+
+@pytest.mark.parametrize(
+    "text, role",
+    [
+        ("saya guru kelas, murid saya beritahu dia dipukul di rumah", "educator"),
+        ("I'm a form teacher and one of my students told me a man is waiting for her", "educator"),
+        ("sy kaunselor sekolah, ada pelajar mesej tengah malam nak bunuh diri", "educator"),
+        ("my son is 12 and a man keeps sending him game credits", "parent"),
+        ("cikgu saya marah sebab saya lambat", None),
+        ("my teacher took my phone", None),
+        ("im a teacher's pet lol", None),
+    ],
+)
+def test_a_teacher_writing_about_a_pupil_is_recognised(text, role):
+    assert writer_role(text) == role
 
 
 # --- Mandarin, Tamil and scripts Jaga cannot read ------------------------------------------

@@ -263,6 +263,15 @@ def test_parent_mode_puts_child_services_last_and_ignores_the_parents_age():
     assert "for your child to call" in names[-1]
 
 
+def test_a_teacher_hears_the_child_not_your_child():
+    text, _ = render_referrals("grooming", "en", age=40, mode="educator")
+    assert text.startswith("Where you and the child can get help:")
+    assert "your child" not in text
+    assert "for the child to call" in _names(text)[-1]
+    text_ms, _ = render_referrals("crisis", "ms", mode="educator")
+    assert "kanak-kanak itu" in text_ms and "anak anda" not in text_ms
+
+
 def test_cyber999_line_states_no_hours_and_telegram_line_is_cautious():
     text, _ = render_referrals("report", "en")
     cyber = next(line for line in text.splitlines() if "Cyber999" in line)
