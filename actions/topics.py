@@ -126,7 +126,8 @@ _WORDS: dict[str, tuple[tuple[str, str], ...]] = {
         ),
         (
             "threats",
-            r"\bthreat|\bgonna (?:hurt|beat|kill)\b|\bugut|\bnak pukul\b|\bnak belasah\b",
+            r"\bthreat|\b(?:gonna|going to|will|'ll) (?:hurt|beat|kill|stab|jump)\b|\bugut"
+            r"|\b(?:nak|nk|nok|akan|mau) (?:pukul|belasah|tumbuk|tikam|bunuh|serang)\b",
         ),
         (
             "school",

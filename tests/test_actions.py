@@ -823,6 +823,32 @@ async def test_a_child_who_is_not_the_target_is_not_told_it_is_not_their_fault(l
 
 
 @pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        # the words say it: the threats answer first, then the general one, no repeat
+        ("they keep threatening me in the group chat", None),
+        # the risk signals say it (a person who is a danger), whatever words the topics know
+        ("budak2 geng tu dm i, lepas tuition dorg nk belasah i", {"kind": "person"}),
+    ],
+)
+async def test_a_bullied_child_who_is_threatened_hears_999_first(text, risk):
+    tracker = make_tracker(intent="ask_cyberbullying", text=text)
+    if risk:
+        tracker.latest_message["risk"] = risk
+    messages, _ = await run(ActionCyberbullying(), tracker)
+    assert names(messages)[:2] == ["utter_cyberbullying_threats", "utter_cyberbullying"]
+    assert "999" in messages[0]["text"]
+    assert names(messages).count("utter_cyberbullying_threats") == 1
+
+
+async def test_bullying_with_no_threat_does_not_open_with_999():
+    tracker = make_tracker(intent="ask_cyberbullying", text="they made a meme of my face")
+    tracker.latest_message["risk"] = {"kind": "self_harm"}
+    messages, _ = await run(ActionCyberbullying(), tracker)
+    assert names(messages)[0] == "utter_cyberbullying"
+
+
+@pytest.mark.parametrize(
     "text", ["i was bullied a lot at school this year", "i was bullied them all laughed at me"]
 )
 async def test_a_child_who_was_bullied_is_told_it_is_not_their_fault(text):
