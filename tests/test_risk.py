@@ -663,3 +663,18 @@ def test_a_parent_booking_a_grab_is_no_one_grabbing_the_child():
     assert "hurt_at_home" not in booked.signals and booked.level == "none"
     grabbed = assess("my stepdad grabbed me by the neck", unsure, "out_of_scope")
     assert "hurt_at_home" in grabbed.signals and grabbed.level in ("concern", "danger")
+
+
+@pytest.mark.parametrize(
+    ("hurt", "joke"),
+    [
+        ("my dad beat me with a belt because i failed my exam", "i failed my exam lol im dead"),
+        ("they havent given me food for 2 days because i failed my exam", "exam tomorrow, no food"),
+        ("papa pukul aku guna tali pinggang sebab exam fail", "exam fail, mati aku haha"),
+    ],
+)
+def test_an_exam_is_a_reason_for_harm_not_a_joke_that_calms_it(hurt, joke):
+    # "exam" calms everyday talk; beside a child hurt or starved at home it calms nothing.
+    everyday = ranking(out_of_scope=0.99)
+    assert assess(hurt, everyday, "out_of_scope").level in ("concern", "danger")
+    assert assess(joke, everyday, "out_of_scope").level == "none"
