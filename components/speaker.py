@@ -36,6 +36,9 @@ _PARENT = re.compile(
 _EDUCATOR = re.compile(
     r"\bmy\s+(?:form\s+\d\s+|tuition\s+|primary\s+\d\s+)?(?:student|students|pupil|pupils|"
     r"mentee|mentees|tuition kids)\b"
+    # a child's own "student card", "student council", "pupils dilated" say nothing of who writes
+    r"(?!\s+(?:council|card|id|account|portal|email|number|life|loan|pass|discount|rep|leader|"
+    r"visa|hostel|dilate|dilated|are dilated|got))"
     # "I'm a teacher", not "I'm a teacher's pet"
     r"|\b(?:i'?m|i am|im)\s+(?:a\s+|the\s+)?(?:form\s+|class\s+|school\s+|tuition\s+|"
     r"primary\s+school\s+|secondary\s+school\s+)?(?:teacher|counsell?or|coach|warden|"

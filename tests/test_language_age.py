@@ -119,6 +119,8 @@ def test_a_child_is_not_taken_for_a_parent(text):
         ("cikgu saya marah sebab saya lambat", None),
         ("my teacher took my phone", None),
         ("im a teacher's pet lol", None),
+        ("my student council president keeps threatening me", None),  # a child, not a teacher
+        ("lost my student card and someone is using it", None),
     ],
 )
 def test_a_teacher_writing_about_a_pupil_is_recognised(text, role):
