@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import is_adult_helper, send_referrals, user_mode
 from actions.menu import everyday_answer
+from actions.safety import crisis_kind
 from actions.topics import button_topic, clear_topic, words_topic
 
 # Parent guidance topics (the `topic` entity of the parent menu's buttons) and their answers.
@@ -119,13 +120,6 @@ class ActionReport(Action):
         return clear_topic(tracker)
 
 
-def threatened_by_a_person(tracker: Tracker) -> bool:
-    """The risk signals of the latest message name a person who is a danger (a threat to hurt,
-    a weapon, the child's address posted, being followed): components/risk.yml, kind person."""
-    risk = (tracker.latest_message or {}).get("risk") or {}
-    return risk.get("kind") == "person"
-
-
 # Typed topics whose writer is not the one being bullied.
 NOT_THE_TARGET = frozenset({"bystander", "i_bullied"})
 
@@ -145,14 +139,14 @@ class ActionCyberbullying(Action):
             # The general answer speaks to the child being bullied ("never your fault"), so a
             # child telling about a friend, or who did the bullying, gets their own answer only.
             # A threat to hurt the child, or to come for them, is answered first, with 999:
-            # read from the words, or from the risk signals of a person who is a danger.
+            # read from the words, or from the risk signals of a person who is a danger (a
+            # weapon, the address posted, being followed: the crisis reply's `person` kind).
             typed = words_topic(tracker, "cyberbullying")
-            threatened = typed == "threats" or threatened_by_a_person(tracker)
-            if threatened:
+            if typed == "threats" or crisis_kind(tracker) == "person":
                 dispatcher.utter_message(response="utter_cyberbullying_threats")
             if typed not in NOT_THE_TARGET:
                 dispatcher.utter_message(response="utter_cyberbullying")
-            if typed and not (threatened and typed == "threats"):
+            if typed and typed != "threats":
                 dispatcher.utter_message(response=f"utter_cyberbullying_{typed}")
         send_referrals(dispatcher, tracker, "cyberbullying")
         return clear_topic(tracker)
