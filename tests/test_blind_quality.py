@@ -4,7 +4,7 @@ twentieth).
 
 Those sets were written from situations and personas by writers who never saw the training
 data, and nothing is trained on them. The floors in quality.yml's `blind_set17` to
-`blind_set21` sections sit just below what the committed model measured, so a change that
+`blind_set22` sections sit just below what the committed model measured, so a change that
 makes Jaga miss more children in danger, or raise more false alarms, fails `make test`.
 `python -m tools.blind_eval` prints the same figures.
 """
