@@ -38,6 +38,13 @@ def is_adult_helper(tracker: Tracker) -> bool:
     return user_mode(tracker) in ADULT_MODES
 
 
+def for_writer(tracker: Tracker, response: str) -> str:
+    """`response` as said to whoever is writing: `<response>_educator` to a teacher, counsellor
+    or coach, `<response>_parent` to a parent, `response` itself to a child."""
+    mode = user_mode(tracker)
+    return f"{response}_{mode}" if mode in ADULT_MODES else response
+
+
 def is_under_18(tracker: Tracker) -> bool | None:
     """True or False when the user's age is known (and they are not a parent), else None."""
     age = user_age(tracker)

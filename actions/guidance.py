@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import is_adult_helper, send_referrals, user_mode
+from actions.common import for_writer, is_adult_helper, send_referrals, user_mode
 from actions.menu import everyday_answer
 from actions.safety import crisis_kind
 from actions.topics import button_topic, clear_topic, words_topic
@@ -110,8 +110,7 @@ class ActionReport(Action):
             return clear_topic(tracker)
         topic = button_topic(tracker) or words_topic(tracker, "report")
         if topic == "after":
-            parent = "_parent" if is_adult_helper(tracker) else ""
-            dispatcher.utter_message(response=f"utter_report_after{parent}")
+            dispatcher.utter_message(response=for_writer(tracker, "utter_report_after"))
         elif topic == "telegram":
             dispatcher.utter_message(response="utter_report_telegram")
         else:

@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import is_adult_helper, is_under_18, send_referrals, user_mode
+from actions.common import for_writer, is_adult_helper, is_under_18, send_referrals
 from actions.referrals import service_open
 from actions.topics import button_topic, clear_topic, words_topic
 
@@ -59,10 +59,8 @@ class ActionCrisis(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         kind = crisis_kind(tracker)
-        if user_mode(tracker) == "educator":
-            first = "utter_crisis_educator"
-        elif is_adult_helper(tracker):
-            first = "utter_crisis_parent"
+        if is_adult_helper(tracker):
+            first = for_writer(tracker, "utter_crisis")
         elif kind is not None:
             first = f"utter_crisis_{kind}"
         elif is_under_18(tracker) is False:
@@ -131,8 +129,7 @@ class ActionSextortion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        adult = is_adult_helper(tracker)
-        parent = "_parent" if adult else ""  # a parent writes for a child
+        adult = is_adult_helper(tracker)  # a parent or teacher writes for a child
         button = button_topic(tracker)
         if button in SEXTORTION_TOPICS and not adult:
             # Its own opening first: not their fault, 999 and 15999; then the answer.
@@ -140,11 +137,11 @@ class ActionSextortion(Action):
             dispatcher.utter_message(response=f"utter_sextortion_{button}")
             send_referrals(dispatcher, tracker, "sextortion")
             return clear_topic(tracker)
-        dispatcher.utter_message(response=f"utter_sextortion_reassure{parent}")
+        dispatcher.utter_message(response=for_writer(tracker, "utter_sextortion_reassure"))
         typed = None if adult else words_topic(tracker, "sextortion")
         if typed:  # after the reassurance, which already says it: the answer without its opening
             dispatcher.utter_message(response=f"utter_sextortion_{typed}")
-        dispatcher.utter_message(response=f"utter_sextortion_steps{parent}")
+        dispatcher.utter_message(response=for_writer(tracker, "utter_sextortion_steps"))
         dispatcher.utter_message(response="utter_sextortion_fake_helpers")
         dispatcher.utter_message(response=image_removal_response(tracker))
         send_referrals(dispatcher, tracker, "sextortion")
@@ -163,12 +160,8 @@ class ActionDiscloseGrooming(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        if is_adult_helper(tracker):
-            dispatcher.utter_message(response="utter_grooming_reassure_parent")
-            dispatcher.utter_message(response="utter_ask_safe_now_parent")
-        else:
-            dispatcher.utter_message(response="utter_grooming_reassure")
-            dispatcher.utter_message(response="utter_ask_safe_now")
+        dispatcher.utter_message(response=for_writer(tracker, "utter_grooming_reassure"))
+        dispatcher.utter_message(response=for_writer(tracker, "utter_ask_safe_now"))
         return []
 
 
@@ -181,10 +174,7 @@ class ActionGroomingNextSteps(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        parent = is_adult_helper(tracker)
-        dispatcher.utter_message(
-            response="utter_grooming_steps_parent" if parent else "utter_grooming_steps"
-        )
+        dispatcher.utter_message(response=for_writer(tracker, "utter_grooming_steps"))
         send_referrals(dispatcher, tracker, "grooming")
         return []
 

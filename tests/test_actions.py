@@ -263,6 +263,48 @@ async def test_grooming_disclosure_by_a_parent_asks_about_the_child():
     assert "your child" in messages[1]["text"]
 
 
+# A teacher, counsellor or coach is the adult in charge of someone else's child: every
+# disclosure path speaks of "the child", never "your child", in each language.
+YOUR_CHILD = re.compile(r"your child|anak anda|您的孩子|உங்கள் பிள்ளை", re.IGNORECASE)
+THE_CHILD = {"en": "the child", "ms": "kanak-kanak itu", "zh": "孩子", "ta": "பிள்ளை"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ms", "zh", "ta"])
+async def test_a_teacher_telling_of_grooming_sextortion_or_a_report_hears_the_child(lang):
+    teacher = make_tracker(mode="educator", lang=lang)
+    grooming, _ = await run(ActionDiscloseGrooming(), teacher)
+    assert names(grooming) == ["utter_grooming_reassure_educator", "utter_ask_safe_now_educator"]
+    steps, _ = await run(ActionGroomingNextSteps(), teacher)
+    sext, _ = await run(ActionSextortion(), teacher)
+    assert names(sext)[:2] == [
+        "utter_sextortion_reassure_educator",
+        "utter_sextortion_steps_educator",
+    ]
+    after, _ = await run(ActionReport(), make_tracker(mode="educator", lang=lang, topic="after"))
+    assert names(after)[0] == "utter_report_after_educator"
+    for reply in (grooming[0], grooming[1], steps[0], sext[0], sext[1], after[0]):
+        assert THE_CHILD[lang] in reply["text"] and not YOUR_CHILD.search(reply["text"])
+    # Help first: 999 and 15999 in the first bubble of both disclosures.
+    assert "999" in grooming[0]["text"] and "15999" in grooming[0]["text"]
+    assert "999" in sext[0]["text"] and "15999" in sext[0]["text"]
+    if lang == "en":  # a teacher's own duties: no promise of secrecy, the school's procedure
+        assert "Don't promise to keep it secret" in steps[0]["text"]
+        assert "head teacher" in steps[0]["text"] and "s.19" in steps[0]["text"]
+
+
+def test_every_answer_chosen_for_the_writer_has_a_parent_and_a_teacher_form():
+    """`for_writer(tracker, "utter_x")` gives utter_x_parent or utter_x_educator: both exist, in
+    all four languages, so no adult is ever sent a response the domain lacks."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    bases = set(re.findall(r'for_writer\(tracker, "(utter_\w+)"\)', source))
+    assert {"utter_crisis", "utter_grooming_steps", "utter_report_after"} <= bases
+    for base in bases:
+        for mode in ("parent", "educator"):
+            variants = DOMAIN["responses"][f"{base}_{mode}"]
+            langs = {c["value"] for v in variants for c in v.get("condition") or []}
+            assert langs == {"ms", "zh", "ta"}, (base, mode)
+
+
 async def test_grooming_next_steps_then_referrals():
     messages, _ = await run(ActionGroomingNextSteps(), make_tracker(lang="ms"))
     assert messages[0]["response"] == "utter_grooming_steps"
@@ -776,7 +818,9 @@ async def test_telegram_evidence_note_the_username_now():
     assert "delete messages for both of you" in text and "@username" in text
 
 
-@pytest.mark.parametrize(("mode", "suffix"), [(None, ""), ("parent", "_parent")])
+@pytest.mark.parametrize(
+    ("mode", "suffix"), [(None, ""), ("parent", "_parent"), ("educator", "_educator")]
+)
 async def test_what_happens_after_a_report_is_told_honestly(mode, suffix):
     messages, _ = await run(ActionReport(), make_tracker(topic="after", mode=mode))
     assert messages[0]["response"] == f"utter_report_after{suffix}"
