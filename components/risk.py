@@ -84,9 +84,12 @@ class RiskConfig:
     remember_turns: int
     escalate_intents: frozenset
     signals: List[Signal] = field(default_factory=list)
-    # One signal of `lone_groups` alone is no check-in below this crisis probability.
+    # One signal of `lone_groups` alone is no check-in below this crisis probability; nor is
+    # one of `sure_groups` alone below `sure_max_crisis` (the model all but sure it is everyday).
     lone_max_crisis: float = 0.0
     lone_groups: frozenset = frozenset()
+    sure_max_crisis: float = 0.0
+    sure_groups: frozenset = frozenset()
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<risk>") -> RiskConfig:
@@ -94,6 +97,7 @@ class RiskConfig:
             weights, thresholds = data["weights"], data["thresholds"]
             conversation = data.get("conversation") or {}
             lone = data.get("lone_signal") or {}
+            sure = lone.get("sure_everyday") or {}
             signals = []
             for name, group in (data.get("signals") or {}).items():
                 body = "|".join(f"(?:{p})" for p in group["patterns"])
@@ -113,11 +117,13 @@ class RiskConfig:
                 signals=signals,
                 lone_max_crisis=float(lone.get("max_crisis_probability", 0.0)),
                 lone_groups=frozenset(lone.get("groups") or ()),
+                sure_max_crisis=float(sure.get("max_crisis_probability", 0.0)),
+                sure_groups=frozenset(sure.get("groups") or ()),
             )
         except (KeyError, TypeError, ValueError, re.error) as error:
             raise RiskConfigError(f"{source}: {type(error).__name__}: {error}") from None
         names = {s.name for s in signals}
-        unknown = sorted(config.lone_groups - names)
+        unknown = sorted((config.lone_groups | config.sure_groups) - names)
         if unknown:
             raise RiskConfigError(f"{source}: lone_signal: {unknown[0]!r}: no such signal")
         for signal in signals:
@@ -203,12 +209,15 @@ def _assess_form(
 
 
 def _lone_signal(found: Sequence[Signal], probs: Dict[str, float], config: RiskConfig) -> bool:
-    """One circumstantial signal alone, in a message the model reads as everyday."""
+    """One circumstantial signal alone, in a message the model reads as everyday; or words of
+    feeling alone, in a message the model is all but sure is everyday."""
     raising = [s for s in found if s.weight > 0]
-    return (
-        len(raising) == 1
-        and raising[0].name in config.lone_groups
-        and probs.get("crisis", 0.0) < config.lone_max_crisis
+    if len(raising) != 1:
+        return False
+    crisis = probs.get("crisis", 0.0)
+    name = raising[0].name
+    return (name in config.lone_groups and crisis < config.lone_max_crisis) or (
+        name in config.sure_groups and crisis < config.sure_max_crisis
     )
 
 

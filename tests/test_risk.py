@@ -65,7 +65,10 @@ def test_everyday_words_for_places_and_emptiness_alone_are_not_worrying(text):
     ],
 )
 def test_the_same_words_about_oneself_still_get_a_check_in(text):
-    assert assess(text, ranking(out_of_scope=0.9), "out_of_scope").level in ("concern", "danger")
+    # The model reads them as everyday, with a little doubt (the trained model gives these
+    # 0.08 to 0.99 crisis; below 0.02 words of feeling alone are no check-in, see below).
+    everyday = ranking(out_of_scope=0.9, crisis=0.05)
+    assert assess(text, everyday, "out_of_scope").level in ("concern", "danger")
 
 
 def test_game_talk_is_calmed_down():
@@ -325,6 +328,37 @@ def test_two_signals_or_harm_told_plainly_still_get_a_check_in_when_the_model_mi
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "i want to die of embarrassment i called my teacher mummy in front of everyone",
+        "spm lg 3 bulan, rasa nk mati tgk silibus sejarah",
+        "video lawak tu buat aku gelak sampai nak mati",
+    ],
+)
+def test_words_of_feeling_the_model_is_sure_are_everyday_get_no_check_in(text):
+    sure = ranking(out_of_scope=0.99, crisis=0.005)
+    assert assess(text, sure, "out_of_scope").level == "none"
+    # a shade of doubt from the model, and the same words are a check-in again
+    doubt = ranking(out_of_scope=0.95, crisis=0.04)
+    assert assess(text, doubt, "out_of_scope").level in ("concern", "danger")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i want to kill myself", "aku toreh tangan aku", "sometimes i cut myself after school"],
+)
+def test_harm_to_oneself_named_is_a_check_in_however_sure_the_model_is(text):
+    sure = ranking(out_of_scope=0.99, crisis=0.005)
+    assert assess(text, sure, "out_of_scope").level in ("concern", "danger")
+
+
+def test_rubber_tapping_is_not_cutting():
+    sure = ranking(out_of_scope=0.99, crisis=0.005)
+    for text in ("esok kena bangun awal ikut ayah toreh getah", "pisau toreh ayah dah tumpul"):
+        assert "self_harm_words" not in assess(text, sure, "out_of_scope").signals
+
+
+@pytest.mark.parametrize(
     ("in_a_game", "for_real"),
     [
         ("abang aku nak belasah aku kalau kalah fifa haha", "abang aku nak belasah aku"),
@@ -346,6 +380,9 @@ def test_a_lone_signal_group_that_does_not_exist_is_a_config_error():
         "signals": {"method": {"weight": 0.45, "patterns": ["rope"]}},
     }
     with pytest.raises(RiskConfigError, match="nope"):
+        RiskConfig.from_dict(data)
+    data["lone_signal"] = {"sure_everyday": {"max_crisis_probability": 0.02, "groups": ["nah"]}}
+    with pytest.raises(RiskConfigError, match="nah"):
         RiskConfig.from_dict(data)
 
 
