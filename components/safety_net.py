@@ -66,9 +66,12 @@ ANSWERED_INTENTS = frozenset({"out_of_scope", "ask_report"})
 # words does not. Crisis patterns defer only to out_of_scope, and only when the model is all
 # but certain; a strong phrase never defers. Chosen on the development blind sets (4 to 13,
 # 1 to 3 and the real-text development lines): no safety message there changed path, a tenth
-# of the false alarms went (docs/safety.md, "The fourteenth round").
+# of the false alarms went (docs/safety.md, "The fourteenth round"). Crisis 0.98 -> 0.95 in the
+# twenty-first round: on sets 17 to 21, a fresh sample and 2,000 real lines, no crisis message
+# was raised by the net from everyday talk above 0.9, and 8 look-alikes and real lines between
+# 0.95 and 0.98 were ("my life is over 😭" about a haircut, "痛到想死" after a tooth came out).
 DEFER_TO_SURE_MODEL: Dict[str, float] = {
-    "crisis": 0.98,
+    "crisis": 0.95,
     "disclose_sextortion": 0.9,
     "report_abuse_content": 0.9,
     "disclose_grooming": 0.9,

@@ -588,8 +588,9 @@ HACKED = "the hacker wants RM50 to give back my account and my old photos"
     [
         # The model is all but certain this is everyday talk: a weak pattern of words yields.
         (MOVING, "out_of_scope", 0.99, "out_of_scope"),
+        (MOVING, "out_of_scope", 0.96, "out_of_scope"),
         # Less sure: the crisis pattern stands.
-        (MOVING, "out_of_scope", 0.95, "crisis"),
+        (MOVING, "out_of_scope", 0.93, "crisis"),
         # A crisis pattern yields to everyday talk only: a farewell read as a goodbye or a
         # question about helplines is what the net is there to catch.
         (MOVING, "goodbye", 0.999, "crisis"),
