@@ -501,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  risk levels (components/risk.yml): concern at {risk.concern}, danger at "
         f"{risk.danger}; earlier distress remembered for {risk.remember_turns} turns; one "
         f"circumstantial signal alone is no check-in below a crisis probability of "
-        f"{risk.lone_max_crisis}"
+        f"{risk.lone_max_crisis}, nor one of {', '.join(sorted(risk.sure_groups)) or 'none'} "
+        f"below {risk.sure_max_crisis}"
     )
     failures = report["quality"]["failures"] + blind_failures
     for failure in failures:
