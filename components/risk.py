@@ -216,8 +216,9 @@ def _lone_signal(found: Sequence[Signal], probs: Dict[str, float], config: RiskC
         return False
     crisis = probs.get("crisis", 0.0)
     name = raising[0].name
+    sure = bool(probs) and crisis < config.sure_max_crisis  # no ranking: no model to be sure
     return (name in config.lone_groups and crisis < config.lone_max_crisis) or (
-        name in config.sure_groups and crisis < config.sure_max_crisis
+        name in config.sure_groups and sure
     )
 
 

@@ -343,6 +343,13 @@ def test_words_of_feeling_the_model_is_sure_are_everyday_get_no_check_in(text):
     assert assess(text, doubt, "out_of_scope").level in ("concern", "danger")
 
 
+def test_words_of_feeling_with_no_model_reading_are_still_a_check_in():
+    # Without a ranking there is no model to be sure of anything: the words alone decide.
+    assert (
+        assess("i know all are avoiding me. i am a burden", (), "out_of_scope").level == "concern"
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     ["i want to kill myself", "aku toreh tangan aku", "sometimes i cut myself after school"],
