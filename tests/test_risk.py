@@ -66,7 +66,7 @@ def test_everyday_words_for_places_and_emptiness_alone_are_not_worrying(text):
 )
 def test_the_same_words_about_oneself_still_get_a_check_in(text):
     # The model reads them as everyday, with a little doubt (the trained model gives these
-    # 0.08 to 0.99 crisis; below 0.02 words of feeling alone are no check-in, see below).
+    # 0.2 to 0.99 crisis; below 0.02 words of feeling alone are no check-in, see below).
     everyday = ranking(out_of_scope=0.9, crisis=0.05)
     assert assess(text, everyday, "out_of_scope").level in ("concern", "danger")
 
