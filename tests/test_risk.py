@@ -298,19 +298,38 @@ def test_a_last_post_and_giving_things_away_together_get_a_check_in():
     assert assess(parent, ranking(ask_parent_guidance=0.9)).level in ("concern", "danger")
 
 
+# One circumstantial word (a rope, pills) is no check-in when the model reads the message as
+# everyday (crisis < 0.1); words of feeling alone only when it is all but sure (crisis < 0.02).
+EVERYDAY, DOUBT = ranking(out_of_scope=0.97, crisis=0.03), ranking(out_of_scope=0.6, crisis=0.3)
+SURE, A_SHADE = ranking(out_of_scope=0.99, crisis=0.005), ranking(out_of_scope=0.95, crisis=0.04)
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "everyday", "doubt"),
     [
-        "esok ujian ikatan pengakap, i need tali panjang 2 meter. kedai mana buka lewat",
-        "sorting my grandpa's pills into a box for the week, he keeps forgetting",
-        "cikgu suruh bawa tali untuk tarik tali masa hari sukan",
+        (
+            "esok ujian ikatan pengakap, i need tali panjang 2 meter. kedai mana buka lewat",
+            EVERYDAY,
+            DOUBT,
+        ),
+        (
+            "sorting my grandpa's pills into a box for the week, he keeps forgetting",
+            EVERYDAY,
+            DOUBT,
+        ),
+        ("cikgu suruh bawa tali untuk tarik tali masa hari sukan", EVERYDAY, DOUBT),
+        (
+            "i want to die of embarrassment i called my teacher mummy in front of everyone",
+            SURE,
+            A_SHADE,
+        ),
+        ("spm lg 3 bulan, rasa nk mati tgk silibus sejarah", SURE, A_SHADE),
+        ("video lawak tu buat aku gelak sampai nak mati", SURE, A_SHADE),
     ],
 )
-def test_one_circumstantial_word_the_model_reads_as_everyday_is_no_check_in(text):
-    everyday = ranking(out_of_scope=0.97, crisis=0.03)
+def test_one_word_alone_the_model_reads_as_everyday_is_no_check_in(text, everyday, doubt):
     assert assess(text, everyday, "out_of_scope").level == "none"
     # the model's doubt still makes the same words a check-in
-    doubt = ranking(out_of_scope=0.6, crisis=0.3)
     assert assess(text, doubt, "out_of_scope").level in ("concern", "danger")
 
 
@@ -320,27 +339,14 @@ def test_one_circumstantial_word_the_model_reads_as_everyday_is_no_check_in(text
         "i have the rope ready tonight",  # a method and a time: two signals
         "i want to die",  # distress tells of harm itself: alone, still a check-in
         "my stepdad hits me with his belt",  # so does harm at home
+        # harm at home to a part of the body, beside homework (which alone calms a message)
+        "my mum burns my hand with a hot spoon when i get homework wrong",
+        "mak aku bakar tangan aku guna sudu panas sebab salah kerja sekolah",
     ],
 )
 def test_two_signals_or_harm_told_plainly_still_get_a_check_in_when_the_model_misses(text):
     everyday = ranking(out_of_scope=0.97, crisis=0.03)
     assert assess(text, everyday, "out_of_scope").level in ("concern", "danger")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "i want to die of embarrassment i called my teacher mummy in front of everyone",
-        "spm lg 3 bulan, rasa nk mati tgk silibus sejarah",
-        "video lawak tu buat aku gelak sampai nak mati",
-    ],
-)
-def test_words_of_feeling_the_model_is_sure_are_everyday_get_no_check_in(text):
-    sure = ranking(out_of_scope=0.99, crisis=0.005)
-    assert assess(text, sure, "out_of_scope").level == "none"
-    # a shade of doubt from the model, and the same words are a check-in again
-    doubt = ranking(out_of_scope=0.95, crisis=0.04)
-    assert assess(text, doubt, "out_of_scope").level in ("concern", "danger")
 
 
 def test_words_of_feeling_with_no_model_reading_are_still_a_check_in():
