@@ -4,8 +4,9 @@ Since 1 June 2026 MCMC's Child Protection Code lets only people aged 16 and over
 account on licensed social-media platforms in Malaysia (knowledge
 child_protection_code_under16). So a child under 16 is never told to make or keep an account
 anywhere: Jaga helps them all the same, points to an adult they feel safe with, Talian Kasih
-15999 and Buddy Bear, and to the web chat, which needs no account. Parents and educators get
-the rule itself and what it means for their child's accounts.
+15999 and Buddy Bear, and to the web chat, which needs no account. Parents get the rule itself
+and what it means for their child's accounts; teachers, counsellors and coaches get the same
+told about their pupils (actions.common.for_writer).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import is_adult_helper, user_age, user_lang
+from actions.common import FOR_EDUCATORS, for_writer, is_adult_helper, user_age, user_lang
 from actions.menu import not_understood
 
 # knowledge child_protection_code_under16: accounts on licensed social-media platforms from 16.
@@ -62,12 +63,16 @@ def send_no_account_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
 
 
 def answer_age_rule(dispatcher: CollectingDispatcher, tracker: Tracker, *, asked: bool) -> None:
-    """Parents get the rule; a child under 16 gets help without an account; others thanks.
+    """Parents get the rule (teachers, as it concerns their pupils); a child under 16 gets
+    help without an account; others thanks.
 
     `asked`: the user asked about the rule (ask_age_rule), rather than telling their age.
     """
     if is_adult_helper(tracker) or (asked and tracker.get_slot("topic") == PARENTS_TOPIC):
-        dispatcher.utter_message(response="utter_parent_age_rule")
+        # A parent, or a child who tapped "For parents": the parents' answer; a teacher, the
+        # same told about pupils ("the child", never "your child").
+        answer = for_writer(tracker, "utter_parent_age_rule", FOR_EDUCATORS)
+        dispatcher.utter_message(response=answer)
         return
     age = user_age(tracker)
     under_16 = age is not None and age < ACCOUNT_AGE
@@ -89,7 +94,7 @@ def answer_age_rule(dispatcher: CollectingDispatcher, tracker: Tracker, *, asked
 
 class ActionAcknowledgeAge(Action):
     """Under 16: kind, no lecture, an adult they feel safe with, two helplines, the web chat.
-    A parent telling their child's age: the rule. Otherwise: thanks."""
+    A parent or teacher telling a child's age: the rule. Otherwise: thanks."""
 
     def name(self) -> str:
         return "action_acknowledge_age"

@@ -38,11 +38,21 @@ def is_adult_helper(tracker: Tracker) -> bool:
     return user_mode(tracker) in ADULT_MODES
 
 
-def for_writer(tracker: Tracker, response: str) -> str:
+# The writers an answer written for parents in the first place (the parents' guide, the age
+# rule for adults) has another form for: a teacher, counsellor or coach, who is not the parent.
+FOR_EDUCATORS = ("educator",)
+
+
+def for_writer(tracker: Tracker, response: str, forms: tuple[str, ...] = ADULT_MODES) -> str:
     """`response` as said to whoever is writing: `<response>_educator` to a teacher, counsellor
-    or coach, `<response>_parent` to a parent, `response` itself to a child."""
+    or coach, `<response>_parent` to a parent, `response` itself to a child.
+
+    `forms`: the writers `response` has a form of its own for; anyone else gets `response`
+    itself. An answer written for parents names only FOR_EDUCATORS: a parent, or a child who
+    asked for the parents' answer, gets it as it is, and a teacher gets `<response>_educator`.
+    """
     mode = user_mode(tracker)
-    return f"{response}_{mode}" if mode in ADULT_MODES else response
+    return f"{response}_{mode}" if mode in ADULT_MODES and mode in forms else response
 
 
 def is_under_18(tracker: Tracker) -> bool | None:

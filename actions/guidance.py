@@ -8,12 +8,19 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import for_writer, is_adult_helper, send_referrals, user_mode
+from actions.common import (
+    FOR_EDUCATORS,
+    for_writer,
+    is_adult_helper,
+    send_referrals,
+    user_mode,
+)
 from actions.menu import everyday_answer
 from actions.safety import crisis_kind
 from actions.topics import button_topic, clear_topic, words_topic
 
-# Parent guidance topics (the `topic` entity of the parent menu's buttons) and their answers.
+# Parent guidance topics (the `topic` entity of the parent menu's buttons) and their answers,
+# written to parents; a teacher gets each one's `_educator` form (for_writer, FOR_EDUCATORS).
 PARENT_TOPICS = {
     "warning_signs": "utter_parent_warning_signs",
     "how_to_talk": "utter_parent_how_to_talk",
@@ -61,7 +68,8 @@ class ActionGroomingInfo(Action):
             # A parent or teacher asking about a child: told about the child, and the signs
             # an adult can see, not "you" and "tell an adult you trust".
             dispatcher.utter_message(response="utter_grooming_what_adult")
-            dispatcher.utter_message(response=PARENT_TOPICS["warning_signs"])
+            signs = for_writer(tracker, PARENT_TOPICS["warning_signs"], FOR_EDUCATORS)
+            dispatcher.utter_message(response=signs)
             return clear_topic(tracker)
         dispatcher.utter_message(response="utter_grooming_what")
         if words_topic(tracker, "grooming") == "games":
@@ -167,7 +175,8 @@ class ActionParentGuidance(Action):
     """Answers the topic a parent or teacher picked (the `topic` slot), or offers the topics.
 
     Teachers (educator mode, or the parent menu's "For teachers") get their own menu: what to
-    do when a pupil tells, the duty to tell the police, and ages for the classroom scenarios.
+    do when a pupil tells, the duty to tell the police, and ages for the classroom scenarios;
+    in educator mode the parents' topics are told about pupils, not "your child".
     The slot is cleared after answering so that a later "how do I protect my child" shows the
     topic buttons again instead of repeating the last answer.
     """
@@ -180,7 +189,8 @@ class ActionParentGuidance(Action):
     ) -> List[Dict[str, Any]]:
         topic = tracker.get_slot("topic") or words_topic(tracker, "guidance")
         if topic in PARENT_TOPICS:
-            dispatcher.utter_message(response=PARENT_TOPICS[topic])
+            answer = for_writer(tracker, PARENT_TOPICS[topic], FOR_EDUCATORS)
+            dispatcher.utter_message(response=answer)
         elif topic in EDUCATOR_TOPICS:
             dispatcher.utter_message(response=EDUCATOR_TOPICS[topic])
         elif topic == PARENT_HELP_TOPIC:

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import is_adult_helper
+from actions.common import for_writer
 from actions.safety import when_buddy_bear_closed
 
 LANGUAGES = ("en", "ms", "zh", "ta")
@@ -62,15 +62,16 @@ class ActionFallback(Action):
 # The everyday answers the safety net may name for a message (`answer:` of a guard in
 # components/safety_patterns.yml); anything else gets the ordinary out-of-scope reply.
 EVERYDAY_ANSWERS = frozenset({"utter_scam", "utter_family_photo"})
-# The wording of an everyday answer for a parent or carer writing about their child.
-PARENT_ANSWERS = {"utter_scam": "utter_scam_parent"}
+# The everyday answers with a form for an adult writing about a child: `<answer>_parent` for a
+# parent or carer, `<answer>_educator` for a teacher, counsellor or coach (for_writer).
+WRITER_ANSWERS = frozenset({"utter_scam"})
 
 
 class ActionOutOfScope(Action):
     """An everyday message. When the safety net read it as a scam or a hacked account with no
     picture, or as a family's baby or bath photo (it sets `everyday_answer`), the answer for
-    that (the scam answer in a parent's words when a parent writes); otherwise the ordinary
-    reply that keeps 15999 and 999 in its first bubble."""
+    that (the scam answer in a parent's or a teacher's words when one writes); otherwise the
+    ordinary reply that keeps 15999 and 999 in its first bubble."""
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -84,10 +85,10 @@ class ActionOutOfScope(Action):
 
 def everyday_answer(tracker: Tracker, allowed: frozenset[str] = EVERYDAY_ANSWERS) -> str | None:
     """The answer the safety net named for the latest message (`everyday_answer`), if the
-    caller gives that answer, in a parent's words when a parent writes; else None."""
+    caller gives that answer, in a parent's or a teacher's words when one writes; else None."""
     answer = (tracker.latest_message or {}).get("everyday_answer")
     if answer not in allowed:
         return None
-    if answer in PARENT_ANSWERS and is_adult_helper(tracker):
-        return PARENT_ANSWERS[answer]  # a parent asks about their child
+    if answer in WRITER_ANSWERS:
+        return for_writer(tracker, str(answer))  # a parent or a teacher asks about a child
     return str(answer)

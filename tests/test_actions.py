@@ -20,8 +20,10 @@ from rasa_sdk.events import AllSlotsReset, Restarted, SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions import referrals
-from actions.age import ActionAcknowledgeAge
+from actions.age import ActionAcknowledgeAge, ActionAgeRule
+from actions.common import FOR_EDUCATORS, for_writer
 from actions.guidance import (
+    PARENT_TOPICS,
     ActionCyberbullying,
     ActionGroomingInfo,
     ActionHelpline,
@@ -31,7 +33,7 @@ from actions.guidance import (
 )
 from actions.menu import (
     EVERYDAY_ANSWERS,
-    PARENT_ANSWERS,
+    WRITER_ANSWERS,
     ActionChangeLanguage,
     ActionFallback,
     ActionOutOfScope,
@@ -294,15 +296,25 @@ async def test_a_teacher_telling_of_grooming_sextortion_or_a_report_hears_the_ch
 
 def test_every_answer_chosen_for_the_writer_has_a_parent_and_a_teacher_form():
     """`for_writer(tracker, "utter_x")` gives utter_x_parent or utter_x_educator: both exist, in
-    all four languages, so no adult is ever sent a response the domain lacks."""
+    all four languages, so no adult is ever sent a response the domain lacks. An answer written
+    for parents (`for_writer(tracker, "utter_x", FOR_EDUCATORS)`: the parents' guide, the age
+    rule for adults) needs utter_x_educator only; the everyday answers in WRITER_ANSWERS both."""
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
-    bases = set(re.findall(r'for_writer\(tracker, "(utter_\w+)"\)', source))
+    calls = re.findall(r'for_writer\(tracker, "(utter_\w+)"(, FOR_EDUCATORS)?\)', source)
+    forms = {
+        (base, mode)
+        for base, only in calls
+        for mode in (["educator"] if only else ["parent", "educator"])
+    }
+    forms |= {(base, mode) for base in WRITER_ANSWERS for mode in ("parent", "educator")}
+    forms |= {(base, "educator") for base in PARENT_TOPICS.values()}
+    bases = {base for base, _ in forms}
     assert {"utter_crisis", "utter_grooming_steps", "utter_report_after"} <= bases
-    for base in bases:
-        for mode in ("parent", "educator"):
-            variants = DOMAIN["responses"][f"{base}_{mode}"]
-            langs = {c["value"] for v in variants for c in v.get("condition") or []}
-            assert langs == {"ms", "zh", "ta"}, (base, mode)
+    assert {"utter_parent_age_rule", "utter_scam", "utter_parent_first_hour"} <= bases
+    for base, mode in forms:
+        variants = DOMAIN["responses"][f"{base}_{mode}"]
+        langs = {c["value"] for v in variants for c in v.get("condition") or []}
+        assert langs == {"ms", "zh", "ta"}, (base, mode)
 
 
 async def test_grooming_next_steps_then_referrals():
@@ -585,6 +597,7 @@ async def test_a_parent_gets_the_scam_answer_written_to_a_parent(lang):
     [
         ("utter_scam", None, "utter_scam"),
         ("utter_scam", "parent", "utter_scam_parent"),
+        ("utter_scam", "educator", "utter_scam_educator"),
         ("utter_family_photo", None, "utter_report_how"),
         (None, None, "utter_report_how"),
     ],
@@ -605,8 +618,9 @@ def test_every_answer_a_guard_names_is_a_response_the_action_gives():
 
     named = {g.answer for g in default_patterns().guards if g.answer}
     assert named and named <= EVERYDAY_ANSWERS <= set(DOMAIN["responses"])
-    assert set(PARENT_ANSWERS) <= EVERYDAY_ANSWERS
-    assert set(PARENT_ANSWERS.values()) <= set(DOMAIN["responses"])
+    assert WRITER_ANSWERS <= EVERYDAY_ANSWERS
+    for answer in WRITER_ANSWERS:
+        assert {f"{answer}_parent", f"{answer}_educator"} <= set(DOMAIN["responses"])
 
 
 def test_buddy_bears_hours_are_shown_wherever_its_number_is():
@@ -804,11 +818,15 @@ async def test_grooming_info_and_grooming_through_games():
 
 async def test_a_parent_asking_what_grooming_is_is_told_about_the_child_not_as_the_child():
     # "saya ibu, anak saya 12 tahun ... apa tanda-tanda grooming?" is ask_grooming in parent
-    # mode: the answer speaks of the child and lists the signs a parent can see.
-    for mode in ("parent", "educator"):
+    # mode: the answer speaks of the child and lists the signs a parent can see; a teacher
+    # gets the signs in a pupil.
+    for mode, signs in (
+        ("parent", "utter_parent_warning_signs"),
+        ("educator", "utter_parent_warning_signs_educator"),
+    ):
         tracker = make_tracker(lang="ms", intent="ask_grooming", mode=mode)
         messages, _ = await run(ActionGroomingInfo(), tracker)
-        assert names(messages) == ["utter_grooming_what_adult", "utter_parent_warning_signs"]
+        assert names(messages) == ["utter_grooming_what_adult", signs]
         assert "kamu" not in all_text(messages) and "anak" in all_text(messages)
 
 
@@ -952,6 +970,74 @@ async def test_teacher_topics(topic, response, needle):
     messages, events = await run(ActionParentGuidance(), make_tracker(topic=topic, lang="en"))
     assert names(messages) == [response] and needle in messages[0]["text"]
     assert events == [SlotSet("topic", None)]
+
+
+# The answers written first for parents (the age rule, the scam answer, the parents' guide)
+# have a teacher's form: a teacher, counsellor or coach is the adult in charge of someone
+# else's child, so hears "the child" or "your pupils", never "your child", in the text or on a
+# button, in each language.
+PUPIL = {"en": "pupil", "ms": "murid", "zh": "学生", "ta": "மாணவ"}
+
+
+def text_and_buttons(message: dict[str, Any]) -> str:
+    return "\n".join([message["text"], *(b.get("title", "") for b in message["buttons"])])
+
+
+@pytest.mark.parametrize("lang", ["en", "ms", "zh", "ta"])
+async def test_a_teacher_is_never_told_your_child_on_the_paths_written_for_parents(lang):
+    def teacher(**slots: Any) -> Tracker:
+        return make_tracker(mode="educator", lang=lang, **slots)
+
+    replies = []
+    for action, intent in ((ActionAgeRule(), "ask_age_rule"), (ActionAcknowledgeAge(), "tell_age")):
+        messages, _ = await run(action, teacher(intent=intent))
+        assert names(messages) == ["utter_parent_age_rule_educator"]
+        replies += messages
+    for action, intent in ((ActionOutOfScope(), "out_of_scope"), (ActionReport(), "ask_report")):
+        tracker = teacher(intent=intent, text="a pupil gave her TAC code to a caller")
+        tracker.latest_message["everyday_answer"] = "utter_scam"
+        messages, _ = await run(action, tracker)
+        assert names(messages) == ["utter_scam_educator"]
+        assert "997" in messages[0]["text"] and THE_CHILD[lang] in messages[0]["text"]
+        assert "/disclose_sextortion" in [b["payload"] for b in messages[0]["buttons"]]
+        replies += messages
+    for topic, response in PARENT_TOPICS.items():
+        messages, events = await run(ActionParentGuidance(), teacher(topic=topic))
+        assert names(messages) == [f"{response}_educator"]
+        assert events == [SlotSet("topic", None)]
+        replies += messages
+    grooming, _ = await run(ActionGroomingInfo(), teacher(intent="ask_grooming"))
+    assert names(grooming) == ["utter_grooming_what_adult", "utter_parent_warning_signs_educator"]
+    replies.append(grooming[1])
+    for reply in replies:
+        shown = text_and_buttons(reply)
+        assert not YOUR_CHILD.search(shown), (reply["response"], lang)
+        assert THE_CHILD[lang] in shown or PUPIL[lang] in shown, (reply["response"], lang)
+        # The teacher's own buttons (a pupil tells, the duty), not the parents' menu.
+        payloads = [b["payload"] for b in reply["buttons"]]
+        assert '/ask_parent_guidance{"topic":"teacher"}' not in payloads, reply["response"]
+    if lang == "en":
+        first_hour = next(r for r in replies if r["response"] == "utter_parent_first_hour_educator")
+        assert "Don't promise to keep it secret" in first_hour["text"]
+        assert "s.19" in first_hour["text"] and "head teacher" in first_hour["text"]
+        scam = next(r for r in replies if r["response"] == "utter_scam_educator")
+        assert "not the child's fault" in scam["text"] and "tell a parent" not in scam["text"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "form"),
+    [(None, ""), ("child", ""), ("parent", ""), ("educator", "_educator")],
+)
+async def test_only_a_teacher_gets_another_form_of_an_answer_written_for_parents(mode, form):
+    """A parent, or anyone who opens the parents' guide, gets it as written; a teacher, the
+    teacher's form (for_writer with FOR_EDUCATORS)."""
+    tracker = make_tracker(mode=mode)
+    assert for_writer(tracker, "utter_parent_age_rule", FOR_EDUCATORS) == (
+        f"utter_parent_age_rule{form}"
+    )
+    for topic, response in PARENT_TOPICS.items():
+        messages, _ = await run(ActionParentGuidance(), make_tracker(mode=mode, topic=topic))
+        assert names(messages) == [f"{response}{form}"]
 
 
 def test_the_age_guidance_names_every_classroom_scenario():

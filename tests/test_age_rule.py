@@ -4,8 +4,8 @@ child_protection_code_under16).
 
 A child under 16 is never told to make or keep an account; they are helped all the same and
 pointed to an adult they feel safe with, Talian Kasih 15999, Buddy Bear and the web chat.
-Parents get a short, sourced explanation. First the actions on canned trackers, then the
-same with the trained model.
+Parents get a short, sourced explanation; teachers the same, told about their pupils. First
+the actions on canned trackers, then the same with the trained model.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ AGE_RESPONSES = (
     "utter_age_web_chat",
     "utter_age_web_chat_here",
     "utter_parent_age_rule",
+    "utter_parent_age_rule_educator",
     "utter_age_thanks",
 )
 CHILD_RESPONSES = (
@@ -167,7 +168,14 @@ def _sources(name: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "name", ["utter_parent_age_rule", "utter_age_rule", "utter_age_under16", "utter_age_web_chat"]
+    "name",
+    [
+        "utter_parent_age_rule",
+        "utter_parent_age_rule_educator",
+        "utter_age_rule",
+        "utter_age_under16",
+        "utter_age_web_chat",
+    ],
 )
 def test_the_answers_cite_the_rule_from_the_knowledge_base(name):
     from bot.content.knowledge import knowledge
@@ -177,8 +185,10 @@ def test_the_answers_cite_the_rule_from_the_knowledge_base(name):
     assert item.stateable and "16" in item.claim
 
 
-def test_the_parents_explanation_is_short_and_says_what_the_rule_is():
-    english, malay = _variants("utter_parent_age_rule")[:2]
+@pytest.mark.parametrize("name", ["utter_parent_age_rule", "utter_parent_age_rule_educator"])
+def test_the_parents_explanation_is_short_and_says_what_the_rule_is(name):
+    """The parents' answer, and the teachers' one, which states the same rule."""
+    english, malay = _variants(name)[:2]
     for needle in ("1 June 2026", "16", "Online Safety Act 2025", "MyKad", "Roblox", "15999"):
         assert needle in english, needle
     for needle in ("1 Jun 2026", "16", "Akta Keselamatan Dalam Talian 2025", "MyKad", "15999"):
@@ -186,10 +196,7 @@ def test_the_parents_explanation_is_short_and_says_what_the_rule_is():
     assert len(english.split()) < 170, "keep it short"
     # The rule does not say a six-month transition (reported only by an aggregator).
     assert "month" not in english and "bulan" not in malay
-    mandarin, tamil = (
-        _variant("utter_parent_age_rule", "zh"),
-        _variant("utter_parent_age_rule", "ta"),
-    )
+    mandarin, tamil = _variant(name, "zh"), _variant(name, "ta")
     for needle in (
         "2026 年 6 月 1 日",
         "16 岁",
@@ -305,9 +312,20 @@ async def test_a_child_of_17_asking_gets_the_rule_without_the_under_16_extras(we
     assert names(shown) == ["utter_age_rule"]
 
 
-async def test_an_educator_asking_gets_the_parents_answer(web_url):
-    shown, _ = await run(ActionAgeRule(), tracker(mode="educator", intent="ask_age_rule"))
-    assert names(shown) == ["utter_parent_age_rule"]
+@pytest.mark.parametrize("lang", ["en", "ms", "zh", "ta"])
+@pytest.mark.parametrize("action", [ActionAgeRule, ActionAcknowledgeAge])
+async def test_an_educator_gets_the_rule_told_about_pupils_not_your_child(action, lang, web_url):
+    """A teacher, counsellor or coach is not the child's parent: "your pupils", never "your
+    child", and the teachers' buttons rather than the parents' menu."""
+    shown, _ = await run(action(), tracker(mode="educator", lang=lang, intent="ask_age_rule"))
+    assert names(shown) == ["utter_parent_age_rule_educator"]
+    seen = text(shown) + "\n" + "\n".join(b["title"] for b in shown[0]["buttons"])
+    assert not re.search(r"your child|anak anda|您的孩子|உங்கள் பிள்ளை", seen, re.I), seen
+    pupils = {"en": "your pupils", "ms": "murid anda", "zh": "您的学生", "ta": "உங்கள் மாணவர்"}
+    assert pupils[lang] in seen
+    payloads = [b.get("payload") for b in shown[0]["buttons"]]
+    assert '/ask_parent_guidance{"topic":"pupil_discloses"}' in payloads
+    assert '/ask_parent_guidance{"topic":"teacher"}' not in payloads
 
 
 # --- with the trained model ---------------------------------------------------------------------
