@@ -319,7 +319,7 @@ SURE, A_SHADE = ranking(out_of_scope=0.99, crisis=0.005), ranking(out_of_scope=0
         ),
         ("cikgu suruh bawa tali untuk tarik tali masa hari sukan", EVERYDAY, DOUBT),
         (
-            "i want to die of embarrassment i called my teacher mummy in front of everyone",
+            "i want to die. i called my teacher mummy in front of everyone",
             SURE,
             A_SHADE,
         ),
@@ -331,6 +331,32 @@ def test_one_word_alone_the_model_reads_as_everyday_is_no_check_in(text, everyda
     assert assess(text, everyday, "out_of_scope").level == "none"
     # the model's doubt still makes the same words a check-in
     assert assess(text, doubt, "out_of_scope").level in ("concern", "danger")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to die of embarrassment i called my teacher mummy in front of everyone",
+        "new baby brother cries all night, im gonna die of no sleep",
+        "mak potong rambut aku pendek gila, rasa nak mati malu pergi sekolah esok",
+        "jerebu teruk, mak x bagi keluar langsung, bosan nk mati",
+        "尴尬死了 全班都在笑",
+    ],
+)
+def test_dying_of_something_harmless_is_no_check_in_even_when_the_model_hesitates(text):
+    assert assess(text, DOUBT, "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bosan nak mati, nak bunuh diri je",  # harm named beside the idiom
+        "dying of boredom here, got the pills ready tonight",  # a method and a time beside it
+        "aku rasa nak mati, hidup aku takde makna",  # no idiom: the feeling itself
+    ],
+)
+def test_the_idiom_never_hides_harm_named_beside_it(text):
+    assert assess(text, EVERYDAY, "out_of_scope").level in ("concern", "danger")
 
 
 @pytest.mark.parametrize(
