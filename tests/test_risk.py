@@ -317,7 +317,7 @@ SURE, A_SHADE = ranking(out_of_scope=0.99, crisis=0.005), ranking(out_of_scope=0
             EVERYDAY,
             DOUBT,
         ),
-        ("cikgu suruh bawa tali untuk tarik tali masa hari sukan", EVERYDAY, DOUBT),
+        ("esok kena bawa tali panjang ke sekolah, kedai mana jual", EVERYDAY, DOUBT),
         (
             "i want to die. i called my teacher mummy in front of everyone",
             SURE,
@@ -345,6 +345,33 @@ def test_one_word_alone_the_model_reads_as_everyday_is_no_check_in(text, everyda
 )
 def test_dying_of_something_harmless_is_no_check_in_even_when_the_model_hesitates(text):
     assert assess(text, DOUBT, "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "everyday"),
+    [
+        ("my brother pukul aku dengan bantal sampai bulu keluar, mak marah kena vacuum", EVERYDAY),
+        ("弟弟一直拿枕头打我，我们在学摔角，妈妈叫我们去做功课了", DOUBT),
+        ("我被锁在门外了，忘了带钥匙，隔壁安娣让我在她家等妈妈回来", EVERYDAY),
+        ("climbed the rope in PE today all the way to the top, arms are jelly now", EVERYDAY),
+        ("esok terjun dari batu besar kat air terjun, semua pakai jaket keselamatan", DOUBT),
+    ],
+)
+def test_play_sport_and_forgotten_keys_are_no_check_in(text, everyday):
+    assert assess(text, everyday, "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dad hits me with a pillow and then his belt",  # a belt beside the pillow
+        "ayah pukul aku dengan bantal lepas tu dengan rotan",
+        "pakcik kunci aku dalam bilik, aku lupa kunci phone",  # locked in, whatever the keys
+        "mak tiri kunci aku kat luar, tak bagi aku makan, aku lupa bawa kunci",  # no food
+    ],
+)
+def test_play_and_keys_never_hide_harm_at_home_told_beside_them(text):
+    assert assess(text, DOUBT, "out_of_scope").level in ("concern", "danger")
 
 
 @pytest.mark.parametrize(
