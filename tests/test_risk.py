@@ -395,6 +395,9 @@ def test_the_idiom_never_hides_harm_named_beside_it(text):
         # harm at home to a part of the body, beside homework (which alone calms a message)
         "my mum burns my hand with a hot spoon when i get homework wrong",
         "mak aku bakar tangan aku guna sudu panas sebab salah kerja sekolah",
+        # a man of the house hitting the child's mother
+        "ayah tengah pukul mak dengan kayu golf",
+        "my dad keeps slapping my mum when he's angry",
     ],
 )
 def test_two_signals_or_harm_told_plainly_still_get_a_check_in_when_the_model_misses(text):
