@@ -396,7 +396,7 @@ def test_the_idiom_never_hides_harm_named_beside_it(text):
         "my mum burns my hand with a hot spoon when i get homework wrong",
         "mak aku bakar tangan aku guna sudu panas sebab salah kerja sekolah",
         # a man of the house hitting the child's mother
-        "ayah tengah pukul mak dengan kayu golf",
+        "ayah tengah tampar mak kat dapur, aku takut",
         "my dad keeps slapping my mum when he's angry",
     ],
 )
