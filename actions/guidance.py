@@ -8,6 +8,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.age import answer_age_rule
 from actions.common import (
     FOR_EDUCATORS,
     for_writer,
@@ -19,6 +20,8 @@ from actions.menu import everyday_answer
 from actions.safety import crisis_kind
 from actions.topics import button_topic, clear_topic, words_topic
 
+# The age for an account, read from the words on the parents' or teachers' path: the age rule.
+AGE_RULE_TOPIC = "age_rule"
 # Parent guidance topics (the `topic` entity of the parent menu's buttons) and their answers,
 # written to parents; a teacher gets each one's `_educator` form (for_writer, FOR_EDUCATORS).
 PARENT_TOPICS = {
@@ -188,7 +191,9 @@ class ActionParentGuidance(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         topic = tracker.get_slot("topic") or words_topic(tracker, "guidance")
-        if topic in PARENT_TOPICS:
+        if topic == AGE_RULE_TOPIC:  # "at what age can my pupils have tiktok?"
+            answer_age_rule(dispatcher, tracker, asked=True)
+        elif topic in PARENT_TOPICS:
             answer = for_writer(tracker, PARENT_TOPICS[topic], FOR_EDUCATORS)
             dispatcher.utter_message(response=answer)
         elif topic in EDUCATOR_TOPICS:

@@ -76,6 +76,13 @@ _WORDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "guidance": (  # a teacher writing (ask_parent_guidance)
         (
+            # the age for an account, asked on the parents' or teachers' path: the age rule
+            "age_rule",
+            r"(?=.*\b(?:age|ages|how old|umur|berumur|usia|berapa tahun)\b)"
+            r"(?=.*\b(?:tiktok|instagram|ig|facebook|fb|snapchat|social media|media sosial"
+            r"|youtube|discord|account|accounts|akaun)\b)",
+        ),
+        (
             "duty",
             r"(?=.*\b(?:teacher|cikgu|guru)\b)(?=.*\b(?:duty|must|have to|wajib|kewajipan)\b)",
         ),

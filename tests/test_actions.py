@@ -1096,3 +1096,27 @@ async def test_a_teacher_writing_is_answered_as_a_teacher(text, response):
     tracker = make_tracker(intent="ask_parent_guidance", text=text)
     messages, _ = await run(ActionParentGuidance(), tracker)
     assert names(messages) == [response]
+
+
+@pytest.mark.parametrize(
+    ("text", "mode", "response"),
+    [
+        ("i am a teacher. at what age can my pupils have tiktok?", "educator", "educator"),
+        ("saya cikgu, umur berapa murid boleh ada akaun instagram", "educator", "educator"),
+        ("what age can my son open a facebook account", "parent", "parent"),
+    ],
+)
+async def test_the_age_for_an_account_asked_on_the_guidance_path_gets_the_age_rule(
+    text, mode, response
+):
+    tracker = make_tracker(intent="ask_parent_guidance", text=text, mode=mode)
+    messages, _ = await run(ActionParentGuidance(), tracker)
+    rule = "utter_parent_age_rule" + ("_educator" if response == "educator" else "")
+    assert names(messages) == [rule]
+
+
+async def test_an_age_question_about_talking_is_not_the_account_rule():
+    text = "what age should i talk to my son about strangers online"
+    tracker = make_tracker(intent="ask_parent_guidance", text=text, mode="parent")
+    messages, _ = await run(ActionParentGuidance(), tracker)
+    assert names(messages) != ["utter_parent_age_rule"]
