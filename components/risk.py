@@ -49,6 +49,20 @@ class RiskConfigError(ValueError):
     """components/risk.yml is malformed: the message says where."""
 
 
+def _guard_source(guard_id: str) -> str:
+    """The regex of a safety-net guard (components/safety_patterns.yml) a signal shares.
+
+    A reading both the net and the risk level need ("this is play-fighting") lives in one
+    place: the net's guard. A signal lists it under `guards:` instead of copying its words.
+    """
+    from components.safety_net import default_patterns  # the net loads no risk config
+
+    for guard in default_patterns().guards:
+        if guard.id == guard_id:
+            return guard.regex.pattern
+    raise ValueError(f"guards: {guard_id!r}: no such guard in the safety patterns")
+
+
 @dataclass(frozen=True)
 class Signal:
     name: str
@@ -100,7 +114,12 @@ class RiskConfig:
             sure = lone.get("sure_everyday") or {}
             signals = []
             for name, group in (data.get("signals") or {}).items():
-                body = "|".join(f"(?:{p})" for p in group["patterns"])
+                sources = list(group.get("patterns") or []) + [
+                    _guard_source(g) for g in group.get("guards") or []
+                ]
+                if not sources:
+                    raise ValueError(f"signal {name!r} needs `patterns` or `guards`")
+                body = "|".join(f"(?:{p})" for p in sources)
                 regex = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
                 unless = tuple(group.get("unless") or ())
                 signals.append(

@@ -14,6 +14,7 @@ import pytest
 
 from components.intents import SAFETY_INTENTS
 from components.risk import RiskConfig, RiskConfigError, assess, conversation_level, load_config
+from components.safety_net import classify
 
 
 def new_user() -> str:
@@ -364,6 +365,34 @@ def test_play_sport_and_forgotten_keys_are_no_check_in(text, everyday):
 @pytest.mark.parametrize(
     "text",
     [
+        "my little brother and i were wrestling and he punched me lol",
+        "adik aku main gusti dgn aku tadi, dia tumbuk perut aku haha",
+        "we had a pillow fight and my sister hit me right in the face",
+    ],
+)
+def test_play_fighting_is_read_as_play_by_the_safety_net_and_the_risk_level_alike(text):
+    # One reading, one owner: the net's guard.play_fight, which risk.yml's play_and_sport names
+    found = classify(text)
+    assert found is None or found.category != "crisis"
+    assert assess(text, DOUBT, "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we were wrestling and he choked me till i cried, im scared",
+        "my stepdad says its just play fighting but he hits me every day",
+        "abang pukul aku guna kayu masa main gusti, lebam kaki aku",
+    ],
+)
+def test_play_fighting_never_hides_fear_a_weapon_or_a_wound_from_the_net(text):
+    found = classify(text)
+    assert found is not None and found.category == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "dad hits me with a pillow and then his belt",  # a belt beside the pillow
         "ayah pukul aku dengan bantal lepas tu dengan rotan",
         "pakcik kunci aku dalam bilik, aku lupa kunci phone",  # locked in, whatever the keys
@@ -463,6 +492,23 @@ def test_an_unless_naming_no_signal_is_a_config_error():
     }
     with pytest.raises(RiskConfigError, match="nope"):
         RiskConfig.from_dict(data)
+
+
+def test_a_signal_sharing_a_guard_reads_its_words_and_an_unknown_guard_is_an_error():
+    def config(guards):
+        return RiskConfig.from_dict(
+            {
+                "weights": {"crisis_probability": 1, "safety_probability": 0.3, "signal_cap": 1},
+                "thresholds": {"danger": 0.8, "concern": 0.4},
+                "signals": {"play": {"weight": -0.3, "guards": guards}},
+            }
+        )
+
+    play = config(["guard.play_fight"]).signals[0].regex
+    assert play.search("kami main gusti tadi, abang tumbuk aku")
+    assert not play.search("kami main gusti tadi, abang tumbuk aku guna kayu")
+    with pytest.raises(RiskConfigError, match="guard.nope"):
+        config(["guard.nope"])
 
 
 def test_a_crisis_intent_is_always_danger():
