@@ -1,10 +1,11 @@
-"""The gate on what a child sees, measured on the frozen blind sets (tests/data/blind/set22/
+"""The gate on what a child sees, measured on the frozen blind sets (tests/data/blind/set23/
 onwards; sets 1 to 12 are training data since the eighteenth round, 13 to 16 since the
-twentieth, 17 to 20 since the twenty-first, 21 since the twenty-second).
+twentieth, 17 to 20 since the twenty-first, 21 since the twenty-second, 22 since the
+twenty-third).
 
 Those sets were written from situations and personas by writers who never saw the training
-data, and nothing is trained on them. The floors in quality.yml's `blind_set22` and
-`blind_set23` sections sit just below what the committed model measured, so a change that
+data, and nothing is trained on them. The floors in quality.yml's `blind_set23` and
+`blind_set24` sections sit just below what the committed model measured, so a change that
 makes Jaga miss more children in danger, or raise more false alarms, fails `make test`.
 `python -m tools.blind_eval` prints the same figures.
 """

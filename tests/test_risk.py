@@ -368,10 +368,14 @@ def test_play_sport_and_forgotten_keys_are_no_check_in(text, everyday):
         "my little brother and i were wrestling and he punched me lol",
         "adik aku main gusti dgn aku tadi, dia tumbuk perut aku haha",
         "we had a pillow fight and my sister hit me right in the face",
+        # dying of a passing pain: guard.bodily_hyperbole, named by risk.yml's hyperbole
+        "senggugut teruk gila hari ni sampai rasa nak mati, boleh minta surat cuti?",
+        "my period cramps are so bad i want to die",
+        "pedas gila nasi lemak tu, rasa mcm nak mati weh tapi sedap",
     ],
 )
-def test_play_fighting_is_read_as_play_by_the_safety_net_and_the_risk_level_alike(text):
-    # One reading, one owner: the net's guard.play_fight, which risk.yml's play_and_sport names
+def test_play_and_passing_pains_are_read_alike_by_the_safety_net_and_the_risk_level(text):
+    # One reading, one owner: the net's guard, which the risk level's signal names
     found = classify(text)
     assert found is None or found.category != "crisis"
     assert assess(text, DOUBT, "out_of_scope").level == "none"
@@ -383,11 +387,23 @@ def test_play_fighting_is_read_as_play_by_the_safety_net_and_the_risk_level_alik
         "we were wrestling and he choked me till i cried, im scared",
         "my stepdad says its just play fighting but he hits me every day",
         "abang pukul aku guna kayu masa main gusti, lebam kaki aku",
+        "penat dengan hidup ni, rasa nak mati je",  # tired of life: not a passing feeling
+        "sakit perut sebab ayah tendang aku, rasa nak mati",  # a kick named beside it
     ],
 )
-def test_play_fighting_never_hides_fear_a_weapon_or_a_wound_from_the_net(text):
+def test_play_or_a_passing_pain_never_hides_fear_a_blow_or_sorrow_from_the_net(text):
     found = classify(text)
     assert found is not None and found.category == "crisis"
+
+
+def test_a_tamil_pick_up_by_someone_known_from_an_app_is_taken_seriously():
+    text = (
+        "bag pack பண்ணிட்டேன், 7 மணிக்கு அவர் pick up பண்றேன்னு சொன்னாரு. "
+        "instagram ல தான் தெரியும், நேர்ல first time பாக்க போறோம்"
+    )
+    unsure = ranking(out_of_scope=0.55, crisis=0.44)
+    risk = assess(text, unsure, "out_of_scope")
+    assert risk.level == "danger" and risk.kind == "person"
 
 
 @pytest.mark.parametrize(

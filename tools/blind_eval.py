@@ -1,7 +1,7 @@
 """What a child actually sees, on the frozen blind sets: `python -m tools.blind_eval`.
 
 The other reports score the NLU intent. This one plays every message of each frozen set
-(`tests/data/blind/set22/` onwards) through the
+(`tests/data/blind/set23/` onwards) through the
 same conversation module the front ends use (model, safety net, risk level, dialogue rules,
 actions), each in a fresh conversation, and scores the reply a child would read:
 
@@ -14,11 +14,12 @@ actions), each in a fresh conversation, and scores the reply a child would read:
 
 These sets were written blind, from situations and personas, by writers who never saw the
 training data, and are frozen: nothing is ever trained or tuned on them (`check_data` refuses
-any overlap). `quality.yml`'s `blind_set22` and `blind_set23` sections gate the figures in
+any overlap). `quality.yml`'s `blind_set23` and `blind_set24` sections gate the figures in
 `make test`. Sets 1 to 12 were frozen the same way and are training data since the eighteenth
 round (`nlu_data/sets_1_to_12.yml`), sets 13 to 16 since the twentieth
 (`nlu_data/sets_13_to_16.yml`), sets 17 to 20 since the twenty-first
-(`nlu_data/sets_17_to_20.yml`) and set 21 since the twenty-second (`nlu_data/set_21.yml`).
+(`nlu_data/sets_17_to_20.yml`), set 21 since the twenty-second (`nlu_data/set_21.yml`) and
+set 22 since the twenty-third (`nlu_data/set_22.yml`).
 
 `--real-text FILE [FILE ...]` also measures false alarms on plain-text files of real everyday
 messages (one a line) that nobody on the project wrote, each file on its own (e.g. one per
@@ -43,8 +44,8 @@ BLIND_DIR = ROOT / "tests" / "data" / "blind"
 # before a round of changes, so the round is reported on words it never saw; older sets stay
 # as a regression gate and are where the next round's changes are developed.
 BLIND_SETS: dict[str, Path] = {
-    "blind_set22": BLIND_DIR / "set22",
     "blind_set23": BLIND_DIR / "set23",
+    "blind_set24": BLIND_DIR / "set24",
 }
 
 
