@@ -129,6 +129,8 @@ def test_guards_never_silence_unambiguous_self_harm(text):
         "how do i protect my kids from porn",
         "hello",
         "hi jaga",
+        # "form 2" is a school year, not RM2; a nude lipstick shade is no picture
+        "எங்க class-ல form 2 பொண்ணுங்க nude shade lipstick வாங்க TNG-ல pay பண்ணாங்க",
     ],
 )
 def test_everyday_messages_raise_no_alarm(text):
@@ -151,6 +153,12 @@ def test_everyday_messages_raise_no_alarm(text):
         ("bunuh\u200d diri", "crisis"),
         ("i want to kill myself \U0001f62d\U0001f62d", "crisis"),
         ("i\u2019m going to kill myself", "crisis"),
+        # Tamil with the picture named in English: pay in game points or it goes to mum
+        (
+            "snapchat hack ஆச்சு, என் private pics வெச்சு game points வாங்கி குடு இல்லனா "
+            "அம்மாவுக்கு அனுப்புறேன்னு மிரட்டுறான்",
+            "disclose_sextortion",
+        ),
     ],
 )
 def test_brief_examples_and_obfuscations(text, category):
