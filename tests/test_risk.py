@@ -325,7 +325,7 @@ SURE, A_SHADE = ranking(out_of_scope=0.99, crisis=0.005), ranking(out_of_scope=0
             A_SHADE,
         ),
         ("spm lg 3 bulan, rasa nk mati tgk silibus sejarah", SURE, A_SHADE),
-        ("video lawak tu buat aku gelak sampai nak mati", SURE, A_SHADE),
+        ("baru sedar aku lupa bawa bekal, rasa nak mati", SURE, A_SHADE),
     ],
 )
 def test_one_word_alone_the_model_reads_as_everyday_is_no_check_in(text, everyday, doubt):
@@ -372,13 +372,33 @@ def test_play_sport_and_forgotten_keys_are_no_check_in(text, everyday):
         "senggugut teruk gila hari ni sampai rasa nak mati, boleh minta surat cuti?",
         "my period cramps are so bad i want to die",
         "pedas gila nasi lemak tu, rasa mcm nak mati weh tapi sedap",
+        # dying of laughter, shame, boredom or heat: guard.laughing_hyperbole and
+        # guard.intensifier, named by risk.yml's hyperbole
+        "video lawak tu buat aku gelak sampai nak mati",
+        "i could die from embarrassment, i waved at a stranger",
+        "cuti sekolah duduk rumah je, bosan giler nak mampus",
+        "panas gila nak mati hari ni, aircond rosak",
+        "bored to death in the car, 4 more hours to kampung",
     ],
 )
-def test_play_and_passing_pains_are_read_alike_by_the_safety_net_and_the_risk_level(text):
+def test_play_pains_and_idioms_are_read_alike_by_the_safety_net_and_the_risk_level(text):
     # One reading, one owner: the net's guard, which the risk level's signal names
     found = classify(text)
     assert found is None or found.category != "crisis"
     assert assess(text, DOUBT, "out_of_scope").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "penat, nak mati je",  # tired, and wanting to die: no idiom of the net or the level
+        "bosan hidup macam ni, aku nak bunuh diri",  # boredom beside suicide
+        "lol i actually want to kill myself tonight",
+    ],
+)
+def test_an_idiom_word_beside_wanting_to_die_still_reaches_the_net(text):
+    found = classify(text)
+    assert found is not None and found.category == "crisis"
 
 
 @pytest.mark.parametrize(
