@@ -349,6 +349,27 @@ def test_dying_of_something_harmless_is_no_check_in_even_when_the_model_hesitate
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "lol i want to die, nobody would even notice if i was gone",
+        "i want to die lol. i hate myself",
+        "bosan nak mati hidup ni, no point pun, takde siapa peduli",
+    ],
+)
+def test_a_joke_word_never_cancels_hopelessness_told_beside_the_wish_to_die(text):
+    # "lol" or an idiom cancels one word of feeling; the wish to die and hopelessness together
+    # are two, and still a check-in when the model reads the message as everyday
+    assert assess(text, EVERYDAY, "out_of_scope").level in ("concern", "danger")
+
+
+def test_the_wish_to_die_beside_hopelessness_gets_the_crisis_reply():
+    alone = assess("aku nak mati je", DOUBT, "out_of_scope")
+    both = assess("aku nak mati je. dah tak larat, takde siapa peduli", DOUBT, "out_of_scope")
+    assert alone.level == "concern"
+    assert both.level == "danger" and both.kind == "self_harm"
+
+
+@pytest.mark.parametrize(
     ("text", "everyday"),
     [
         ("my brother pukul aku dengan bantal sampai bulu keluar, mak marah kena vacuum", EVERYDAY),
