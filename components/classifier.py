@@ -26,6 +26,13 @@ Rasa's class fixes, read from the config.
   thousands of adult text messages labelled `out_of_scope` would thin out the weight of every
   other everyday example, Malay and Mandarin ones included, and push those towards `crisis`.
   As a class of their own they bring their own weight and take none from the rest.
+- `hidden` (config): with a number of hidden units, the same features train a network with one
+  hidden layer (scikit-learn's MLPClassifier: ReLU, Adam, `epochs` passes, `alpha` L2) instead
+  of the logistic regression. A linear model adds up what each n-gram says on its own, so "mati"
+  and "boss" each push a message towards or away from crisis whatever the other is; hidden units
+  can read n-grams together ("mati" with a joke, a game or a pet is not "mati" alone). It is
+  stored and applied the same lean way: the first layer is the same sparse product, then ReLU
+  and a small dense one.
 """
 
 from __future__ import annotations
@@ -58,7 +65,9 @@ from components.intents import CLASS_SPLIT as SPLIT  # out_of_scope#sms: folded 
 
 logger = logging.getLogger(__name__)
 
-WEIGHTS_FILE = "weights.npy"  # float32, features x intents
+WEIGHTS_FILE = "weights.npy"  # float32, features x intents (x hidden units with `hidden`)
+OUTPUT_FILE = "output.npy"  # with `hidden`: float32, hidden units x intents
+OUTPUT_INTERCEPT_FILE = "output_intercept.npy"
 OLD_COEF_FILE = "coef.npy"  # models trained before: float64, intents x features
 NORMALISE = ("none", "l2", "binary_l2", "log_l2")
 OWN_CLASS = "own_class"  # block metadata: these examples train as a class of their own
@@ -101,6 +110,11 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         self._intercept: np.ndarray | None = None
         self._classes: List[str] = []  # the intents predicted (classes of their own folded in)
         self._fold: np.ndarray | None = None
+        self._hidden = int(self.config.get("hidden") or 0)
+        # with `hidden`: the output layer (hidden units x classes) and its intercept
+        self._output: np.ndarray | None = None
+        self._output_intercept: np.ndarray | None = None
+        self._network: Any = None  # the trained MLPClassifier, until persisted
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> str | None:
@@ -119,6 +133,8 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         return self._create_X(examples), [self._label(e) for e in examples]
 
     def train(self, training_data: TrainingData) -> Resource:
+        if self._hidden:
+            return self._train_network(training_data)
         resource = super().train(training_data)
         if hasattr(self.clf, "coef_"):  # predict the lean way at once, classes folded back
             self._use(
@@ -127,6 +143,38 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
                 [str(c) for c in self.clf.classes_],
             )
         return resource
+
+    def _train_network(self, training_data: TrainingData) -> Resource:
+        """The one-hidden-layer network on the same (normalised) features; see `hidden`."""
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+
+        X, y = self._create_training_matrix(training_data)
+        if X.shape[0] == 0:
+            return self._resource
+        network = MLPClassifier(
+            hidden_layer_sizes=(self._hidden,),
+            alpha=float(self.config.get("alpha", 1e-4)),
+            batch_size=int(self.config.get("batch_size", 256)),
+            max_iter=int(self.config.get("epochs", 15)),
+            random_state=self.config.get("random_state", 42),
+        )
+        with warnings.catch_warnings():  # a fixed number of passes, by choice
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            network.fit(X.astype(np.float32), y)
+        self._network = network
+        (first, output), (first_intercept, output_intercept) = network.coefs_, network.intercepts_
+        self._use(
+            np.ascontiguousarray(first, dtype=np.float32),
+            first_intercept,
+            [str(c) for c in network.classes_],
+        )
+        self._output = np.ascontiguousarray(output, dtype=np.float32)
+        self._output_intercept = output_intercept.astype(np.float32)
+        self.persist()
+        return self._resource
 
     def _use(self, weights: np.ndarray, intercept: np.ndarray, classes: List[str]) -> None:
         self._weights = weights
@@ -138,6 +186,19 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
             self._fold[i, self._classes.index(c.split(SPLIT)[0])] = 1.0
 
     def persist(self) -> None:
+        if self._hidden:
+            weights, intercept = self._weights, self._intercept
+            output, output_intercept = self._output, self._output_intercept
+            if weights is None or intercept is None or output is None or output_intercept is None:
+                return  # nothing was trained
+            with self._model_storage.write_to(self._resource) as model_dir:
+                np.save(model_dir / WEIGHTS_FILE, weights, allow_pickle=False)
+                np.save(model_dir / "intercept.npy", intercept, allow_pickle=False)
+                np.save(model_dir / OUTPUT_FILE, output, allow_pickle=False)
+                np.save(model_dir / OUTPUT_INTERCEPT_FILE, output_intercept, allow_pickle=False)
+                classes = [str(c) for c in self._network.classes_]
+                (model_dir / "classes.json").write_text(json.dumps(classes), encoding="utf-8")
+            return
         clf = self.clf
         if not hasattr(clf, "coef_"):
             return  # nothing was trained (no intent examples)
@@ -168,10 +229,19 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
                     weights = np.ascontiguousarray(coef.T, dtype=np.float32)
                 intercept = np.load(model_dir / "intercept.npy", allow_pickle=False)
                 classes = json.loads((model_dir / "classes.json").read_text(encoding="utf-8"))
+                output = output_intercept = None
+                if (model_dir / OUTPUT_FILE).exists():
+                    output = np.load(model_dir / OUTPUT_FILE, allow_pickle=False)
+                    output_intercept = np.load(
+                        model_dir / OUTPUT_INTERCEPT_FILE, allow_pickle=False
+                    )
         except (ValueError, FileNotFoundError):
             logger.warning("No trained %s found; it will predict nothing.", cls.__name__)
             return component
         component._use(weights, intercept, [str(c) for c in classes])
+        if output is not None:  # a network: served as trained, whatever the config says now
+            component._output, component._output_intercept = output, output_intercept
+            return component
         # What scikit-learn would hold, for anything that asks (a view, no copy).
         clf = component.clf
         clf.coef_ = weights.T
@@ -232,9 +302,13 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         """The most likely intent and the ranking, as Rasa's `process` sets them."""
         weights, intercept = self._weights, self._intercept
-        if weights is None or intercept is None or weights.shape[1] < 3:
+        if self._output is not None and weights is not None and intercept is not None:
+            hidden = np.maximum(self._scores(messages, weights) + intercept, 0.0)
+            scores = hidden @ self._output + self._output_intercept
+        elif weights is None or intercept is None or weights.shape[1] < 3:
             return super().process(messages)  # freshly trained, or a binary model
-        scores = self._scores(messages, weights) + intercept
+        else:
+            scores = self._scores(messages, weights) + intercept
         scores -= scores.max(axis=1, keepdims=True)
         probs = np.exp(scores)
         probs /= probs.sum(axis=1, keepdims=True)

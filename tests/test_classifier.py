@@ -26,13 +26,24 @@ def message(row: np.ndarray, intent: str | None = None) -> Message:
     return m
 
 
-def test_loaded_model_predicts_what_scikit_learn_predicts(tmp_path):
-    rng = np.random.default_rng(7)
+def clusters(seed: int, n: int) -> tuple[np.random.Generator, np.ndarray, list]:
+    """n rows of Poisson counts around one centre per intent, and the generator for more."""
+    rng = np.random.default_rng(seed)
     centres = rng.poisson(1.0, size=(len(INTENTS), 40)).astype(float)
-    rows = [(rng.poisson(centres[i % 4]), INTENTS[i % 4]) for i in range(120)]
-    storage = LocalModelStorage(tmp_path)
-    resource = Resource("classifier")
-    context = ExecutionContext(GraphSchema({}), "classifier")
+    return rng, centres, [(rng.poisson(centres[i % 4]), INTENTS[i % 4]) for i in range(n)]
+
+
+def stored(tmp_path) -> tuple:
+    return (
+        LocalModelStorage(tmp_path),
+        Resource("classifier"),
+        ExecutionContext(GraphSchema({}), "classifier"),
+    )
+
+
+def test_loaded_model_predicts_what_scikit_learn_predicts(tmp_path):
+    rng, centres, rows = clusters(7, 120)
+    storage, resource, context = stored(tmp_path)
     config = {**FastLogisticRegressionClassifier.get_default_config(), "ranking_length": 3}
     trained = FastLogisticRegressionClassifier.create(config, storage, resource, context)
     trained.train(TrainingData([message(r.astype(float), i) for r, i in rows]))
@@ -164,3 +175,33 @@ def test_a_class_of_its_own_is_trained_apart_and_predicted_as_its_intent(tmp_pat
     with_sms = trained.clf.predict_proba(np.vstack([rng.poisson(centres[4]) for _ in range(5)]))
     classes = [str(c) for c in trained.clf.classes_]
     assert with_sms[:, classes.index("out_of_scope#sms")].mean() > 0.5
+
+
+def test_a_network_with_a_hidden_layer_is_served_as_scikit_learn_predicts(tmp_path):
+    """`hidden`: the same features train a one-hidden-layer network, stored as plain arrays
+    and applied lean; the loaded model gives scikit-learn's probabilities."""
+    rng, centres, rows = clusters(11, 160)
+    storage, resource, context = stored(tmp_path)
+    config = {
+        **FastLogisticRegressionClassifier.get_default_config(),
+        "hidden": 8,
+        "epochs": 200,
+        "batch_size": 16,
+    }
+    trained = FastLogisticRegressionClassifier.create(config, storage, resource, context)
+    trained.train(TrainingData([message(r.astype(float), i) for r, i in rows]))
+    # served as trained, even by a config without `hidden`
+    plain = FastLogisticRegressionClassifier.get_default_config()
+    loaded = FastLogisticRegressionClassifier.load(plain, storage, resource, context)
+    tests = [rng.poisson(centres[i % 4]).astype(float) for i in range(20)]
+    messages = loaded.process([message(r) for r in tests])
+    expected = trained._network.predict_proba(np.vstack(tests))
+    right = 0
+    for i, (m, probs) in enumerate(zip(messages, expected, strict=True)):
+        best = int(np.argmax(probs))
+        assert m.get(INTENT)["name"] == trained._network.classes_[best]
+        assert abs(m.get(INTENT)["confidence"] - probs[best]) < 1e-4
+        right += m.get(INTENT)["name"] == INTENTS[i % 4]
+    assert right >= 16  # it learnt the four clusters
+    assert loaded._weights is not None and loaded._weights.shape == (40, 8)
+    assert loaded._output is not None and loaded._output.shape == (8, len(INTENTS))

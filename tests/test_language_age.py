@@ -186,6 +186,31 @@ def test_chinese_words_beside_latin_ones_are_not_dropped_as_emoji():
         assert all(text[t.start : t.end] == t.text for t in tokens)
 
 
+def test_emoji_reach_the_model_as_tokens_where_they_stand():
+    """Rasa's tokenizer drops emoji; with `emoji: true` each run of one emoji is a token in
+    place, so "nak mati 😂" and "nak mati 😰" are different messages to the model."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.tokenizer import HanSplittingTokenizer
+
+    on = HanSplittingTokenizer({**HanSplittingTokenizer.get_default_config(), "emoji": True})
+    off = HanSplittingTokenizer(HanSplittingTokenizer.get_default_config())
+    for text, wanted in [
+        ("nak mati😂😂 weh", ["nak", "mati", "emoji_1f602", "weh"]),
+        ("bye everyone 🙂", ["bye", "everyone", "emoji_1f642"]),
+        ("😭😭😭", ["emoji_1f62d"]),
+        ("👍🏽 ok ❤️", ["emoji_1f44d", "ok", "emoji_2764"]),  # no skin tone, no selector
+        ("死定了 😂", ["死", "定", "了", "emoji_1f602"]),
+    ]:
+        tokens = on.tokenize(Message(data={"text": text}), "text")
+        assert [t.text for t in tokens] == wanted, text
+        emoji = [t for t in tokens if t.text.startswith("emoji_")]
+        assert all(text[t.start] == chr(int(t.text[6:], 16)) for t in emoji)
+    # a model trained without them is served without them
+    plain = off.tokenize(Message(data={"text": "nak mati😂😂 weh"}), "text")
+    assert [t.text for t in plain] == ["nak", "mati", "weh"]
+
+
 def test_chat_spellings_meet_one_spelling_in_the_model_and_keep_the_text():
     from rasa.shared.nlu.training_data.message import Message
 
