@@ -4,8 +4,8 @@ twentieth, 17 to 20 since the twenty-first, 21 since the twenty-second, 22 since
 twenty-third).
 
 Those sets were written from situations and personas by writers who never saw the training
-data, and nothing is trained on them. The floors in quality.yml's `blind_set23` and
-`blind_set24` sections sit just below what the committed model measured, so a change that
+data, and nothing is trained on them. The floors in quality.yml's `blind_set23`, `blind_set24`
+and `blind_set25` sections sit just below what the committed model measured, so a change that
 makes Jaga miss more children in danger, or raise more false alarms, fails `make test`.
 `python -m tools.blind_eval` prints the same figures.
 """
